@@ -1,0 +1,172 @@
+"""Frozen settings, read once at the edge.
+
+This is the only module that reads ``os.environ``. ``Settings.from_env``
+reads ``HALL_*`` variables, then applies explicit overrides (the CLI's
+flags), and returns a frozen value that the rest of the program receives as
+an argument. Nothing here touches the disk: resolving a missing development
+secret (generate once, persist under ``data_dir``) happens in
+:func:`hall_server.secrets.resolve_secret_key`, called by the app factory.
+
+Units are in the names (``_s`` seconds, ``_m`` metres, ``_hz`` per second,
+``_bytes``). ``None`` means "off" or "not set".
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from hall_server.errors import InvalidInput
+
+Environment = Literal["development", "production"]
+
+PREFIX = "HALL_"
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """Per-connection and per-hall limits; each breach has a documented error."""
+
+    #: Largest WebSocket message a client may send, in bytes.
+    max_message_bytes: int = 4096
+    #: Sustained messages per second per client (token bucket rate).
+    messages_per_s: float = 30.0
+    #: Burst allowance of the token bucket.
+    message_burst: int = 60
+    #: Rate-limit breaches within 10 s after which the client is closed as abusive.
+    abuse_strikes: int = 20
+    #: Avatars (with a body) per hall; spectators do not count.
+    max_avatars_per_hall: int = 2000
+    #: Open WebSocket connections per client IP address.
+    max_connections_per_address: int = 50
+    #: Longest chat message, in characters.
+    max_chat_chars: int = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """Everything configurable about a hall server process."""
+
+    #: Interface to listen on.
+    host: str = "127.0.0.1"
+    #: TCP port to listen on.
+    port: int = 8000
+    #: "development" generates missing secrets and prints sign-in codes to the log;
+    #: "production" refuses to start without a configured secret.
+    environment: Environment = "development"
+    #: Directory for the SQLite database, generated secrets and recordings.
+    data_dir: Path = Path("data")
+    #: SQLAlchemy async URL; None means a SQLite file ``hall.db`` under ``data_dir``.
+    database_url: str | None = None
+    #: HMAC key for tokens; None means "generate and persist one" (development only).
+    secret_key: str | None = None
+    #: How long a sign-in token stays valid.
+    token_ttl_s: int = 1800
+    #: How long a one-time sign-in code stays valid.
+    code_ttl_s: int = 300
+    #: Simulation and send rate of the hall (snapshots per second).
+    tick_hz: float = 20.0
+    #: Side of an area-of-interest cell; a client sees its cell and the 8 around it.
+    aoi_cell_m: float = 10.0
+    #: Proximity chat is heard within this distance.
+    chat_radius_m: float = 8.0
+    #: Highest walking speed accepted from a client.
+    max_speed_m_s: float = 3.0
+    #: A dropped client may resume its avatar within this time.
+    resume_grace_s: float = 60.0
+    #: A client whose outbound mailbox has not drained for this long is closed (4008).
+    stall_close_s: float = 10.0
+    #: The join message must arrive within this time after the WebSocket opens.
+    join_timeout_s: float = 10.0
+    #: Simulated citizens walking in each demo hall (0 = none).
+    demo_citizens: int = 0
+    #: Scene files served as halls; empty means the bundled demo scene.
+    scene_files: tuple[Path, ...] = ()
+    #: Log as one JSON object per line.
+    log_json: bool = False
+    #: Log level name.
+    log_level: str = "INFO"
+    #: Connection and message limits.
+    limits: Limits = field(default_factory=Limits)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite+aiosqlite:///{self.data_dir / 'hall.db'}"
+
+    @classmethod
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Read ``HALL_*`` variables, then apply ``overrides`` (None values ignored).
+
+        Limit fields are read from ``HALL_LIMIT_<NAME>`` (for example
+        ``HALL_LIMIT_MAX_MESSAGE_BYTES``). Raises :class:`InvalidInput` naming
+        the variable when a value does not parse.
+        """
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        for f in dataclasses.fields(cls):
+            if f.name == "limits":
+                continue
+            raw = env.get(PREFIX + f.name.upper())
+            if raw is not None:
+                values[f.name] = _parse(PREFIX + f.name.upper(), f.type, raw)
+        limit_values: dict[str, Any] = {}
+        for f in dataclasses.fields(Limits):
+            name = f"{PREFIX}LIMIT_{f.name.upper()}"
+            raw = env.get(name)
+            if raw is not None:
+                limit_values[f.name] = _parse(name, f.type, raw)
+        for key, value in overrides.items():
+            if value is None:
+                continue
+            if key in {f.name for f in dataclasses.fields(Limits)}:
+                limit_values[key] = value
+            else:
+                values[key] = value
+        settings = cls(**values, limits=Limits(**limit_values))
+        settings.check()
+        return settings
+
+    def check(self) -> None:
+        """Reject values that cannot work, naming the setting."""
+        if self.environment not in ("development", "production"):
+            raise InvalidInput("HALL_ENVIRONMENT must be 'development' or 'production'")
+        if not 1 <= self.tick_hz <= 120:
+            raise InvalidInput("HALL_TICK_HZ must be between 1 and 120")
+        if not 0 < self.port < 65536:
+            raise InvalidInput("HALL_PORT must be between 1 and 65535")
+        if self.aoi_cell_m <= 0 or self.chat_radius_m <= 0 or self.max_speed_m_s <= 0:
+            raise InvalidInput("distances and speeds must be positive")
+        if self.environment == "production" and not self.secret_key:
+            raise InvalidInput("HALL_SECRET_KEY is required when HALL_ENVIRONMENT=production")
+
+
+def _parse(name: str, annotation: object, raw: str) -> Any:
+    kind = str(annotation)
+    try:
+        if "Path" in kind and "tuple" in kind:
+            return tuple(Path(p) for p in raw.split(os.pathsep) if p)
+        if "Path" in kind:
+            return Path(raw)
+        if kind.startswith("bool"):
+            if raw.lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if kind.startswith("int"):
+            return int(raw)
+        if kind.startswith("float"):
+            return float(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} does not parse as {kind}") from None
+    return raw
