@@ -62,6 +62,8 @@ class Settings:
     data_dir: Path = Path("data")
     #: SQLAlchemy async URL; None means a SQLite file ``hall.db`` under ``data_dir``.
     database_url: str | None = None
+    #: Redis URL for the hall event bus; None means the in-process bus (one process).
+    bus_url: str | None = None
     #: HMAC key for tokens; None means "generate and persist one" (development only).
     secret_key: str | None = None
     #: How long a sign-in token stays valid.

@@ -1,0 +1,163 @@
+"""Who is in the hall and what others see of them.
+
+Pure data: roles, appearance, the profile sent once to clients that see an
+avatar, and the small enums (animation, emote) that travel in snapshots.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass
+
+from hall_server.errors import InvalidInput
+
+
+class Role(enum.StrEnum):
+    """What an avatar is in the hall. Spectators see but have no body."""
+
+    CITIZEN = "citizen"
+    OFFICER = "officer"
+    BOT = "bot"
+    GUIDE = "guide"
+    SPECTATOR = "spectator"
+
+    @property
+    def has_body(self) -> bool:
+        return self is not Role.SPECTATOR
+
+    @property
+    def is_staff(self) -> bool:
+        return self in (Role.OFFICER, Role.BOT, Role.GUIDE)
+
+
+#: Token roles (hall_server.auth) mapped to the role their avatar takes.
+#: Supervisors and admins walk as officers; guests as citizens without a NIK.
+AVATAR_ROLE_FOR_TOKEN_ROLE: dict[str, Role] = {
+    "citizen": Role.CITIZEN,
+    "guest": Role.CITIZEN,
+    "officer": Role.OFFICER,
+    "supervisor": Role.OFFICER,
+    "admin": Role.GUIDE,
+    "guide": Role.GUIDE,
+    "bot": Role.BOT,
+    "spectator": Role.SPECTATOR,
+}
+
+
+class Anim(enum.IntEnum):
+    """Body animation, one byte in snapshots."""
+
+    IDLE = 0
+    WALK = 1
+    RUN = 2
+    SIT = 3
+    WAVE = 4
+    TALK = 5
+
+
+ANIM_BY_NAME: dict[str, Anim] = {a.name.lower(): a for a in Anim}
+
+
+class Emote(enum.StrEnum):
+    """One-off gestures, shown to those who see the avatar."""
+
+    WAVE = "wave"
+    NOD = "nod"
+    BOW = "bow"
+    CLAP = "clap"
+    THUMBS_UP = "thumbs_up"
+    POINT = "point"
+    SALAM = "salam"
+
+
+class Flag(enum.IntFlag):
+    """Bits of the flags byte in a snapshot record."""
+
+    SPEAKING = 1
+    IDLE = 2  # connection dropped, within the resume grace period
+    SEATED = 4
+    STAFF = 8
+
+
+_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
+_COLOUR_KEYS = ("skin", "hair", "top", "bottom", "accent")
+DEFAULT_MODEL_URL = "assets/avatars/default.glb"
+
+
+@dataclass(frozen=True, slots=True)
+class Appearance:
+    """How the avatar looks: a glTF model and a few colours (#rrggbb)."""
+
+    model_url: str = DEFAULT_MODEL_URL
+    colors: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def parse(cls, raw: object) -> Appearance:
+        """Validate the ``appearance`` object of a join message."""
+        if raw is None:
+            return cls()
+        if not isinstance(raw, dict):
+            raise InvalidInput("appearance must be an object", code="bad_type")
+        model = raw.get("model_url", DEFAULT_MODEL_URL)
+        if not isinstance(model, str) or not 1 <= len(model) <= 300:
+            raise InvalidInput("appearance.model_url must be a string of 1..300 characters")
+        if not (model.endswith((".glb", ".gltf", ".vrm"))):
+            raise InvalidInput("appearance.model_url must name a .glb, .gltf or .vrm file")
+        colors = raw.get("colors", {})
+        if not isinstance(colors, dict):
+            raise InvalidInput("appearance.colors must be an object", code="bad_type")
+        pairs: list[tuple[str, str]] = []
+        for key, value in colors.items():
+            if key not in _COLOUR_KEYS:
+                raise InvalidInput(
+                    f"appearance.colors.{key} is not one of {', '.join(_COLOUR_KEYS)}",
+                    code="bad_value",
+                )
+            if not isinstance(value, str) or not _COLOUR.match(value):
+                raise InvalidInput(f"appearance.colors.{key} must be #rrggbb", code="bad_value")
+            pairs.append((key, value.lower()))
+        return cls(model_url=model, colors=tuple(sorted(pairs)))
+
+    def to_json(self) -> dict[str, object]:
+        return {"model_url": self.model_url, "colors": dict(self.colors)}
+
+
+@dataclass(frozen=True, slots=True)
+class Identity:
+    """Who joins the hall, from a verified token. ``subject`` is pseudonymous."""
+
+    subject: str
+    role: Role
+    display_name: str
+
+
+_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,40}$")
+
+
+def check_display_name(raw: object) -> str:
+    """A display name: 1..40 printable characters, trimmed."""
+    if not isinstance(raw, str):
+        raise InvalidInput("display_name must be a string", code="bad_type")
+    name = raw.strip()
+    if not _NAME.match(name):
+        raise InvalidInput("display_name must be 1..40 printable characters", code="bad_value")
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Profile:
+    """What does not change while an avatar is in the hall; sent once per viewer."""
+
+    avatar_id: int
+    display_name: str
+    role: Role
+    appearance: Appearance
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "id": self.avatar_id,
+            "name": self.display_name,
+            "role": self.role.value,
+            "appearance": self.appearance.to_json(),
+        }

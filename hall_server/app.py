@@ -1,0 +1,260 @@
+"""The FastAPI app factory.
+
+``create_app(settings)`` builds routes only; everything with a life (the
+database engine, the bus, the halls and their tick tasks) is created in the
+lifespan and torn down when it ends. Nothing is built at import time.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from importlib import resources
+from typing import Annotated, Any
+
+from fastapi import Depends, FastAPI, Request, Response, WebSocket
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from sqlalchemy import text
+
+from hall_server.auth.codes import LogCodeSender
+from hall_server.auth.routes import auth_router, require_role
+from hall_server.auth.service import AuthService
+from hall_server.auth.staff import seed_dev_staff
+from hall_server.auth.tokens import Claims
+from hall_server.db.engine import create_engine, make_sessionmaker
+from hall_server.db.migrate import upgrade
+from hall_server.errors import HallError, NotFound
+from hall_server.halls import HallSpec, build_runtime, identity_from_claims, load_hall_specs
+from hall_server.metrics import Metrics
+from hall_server.secrets import resolve_secret_key
+from hall_server.settings import Settings
+from realtime.bus import Bus, InProcessBus, RedisBus
+from realtime.endpoint import Gateway
+from realtime.hall import Identity
+from realtime.runtime import HallRuntime
+
+log = logging.getLogger(__name__)
+
+
+class HallSummary(BaseModel):
+    id: str
+    name: dict[str, str]
+    scene_id: str
+    scene_url: str
+    websocket_url: str
+    avatars: int
+    connections: int
+
+
+class Announcement(BaseModel):
+    id: str = Field(min_length=1, max_length=500, description="Text in Bahasa Indonesia")
+    en: str = Field(min_length=1, max_length=500, description="Text in English")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the hall server's ASGI app for ``settings``."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        secret = resolve_secret_key(settings)
+        url = settings.resolved_database_url
+        await upgrade(url)
+        engine = create_engine(url)
+        sessions = make_sessionmaker(engine)
+        if settings.environment == "development":
+            await seed_dev_staff(sessions, settings.data_dir)
+        auth = AuthService(
+            sessions,
+            secret,
+            LogCodeSender(),
+            token_ttl_s=settings.token_ttl_s,
+            code_ttl_s=settings.code_ttl_s,
+        )
+        bus: Bus = RedisBus(settings.bus_url) if settings.bus_url else InProcessBus()
+        metrics = Metrics()
+        specs = load_hall_specs(settings)
+        runtimes: dict[str, HallRuntime] = {}
+        for spec in specs.values():
+            runtimes[spec.hall_id] = build_runtime(spec, settings, bus=bus, metrics=metrics)
+            await runtimes[spec.hall_id].start()
+
+        def authenticate(token: str) -> tuple[Identity, str | None]:
+            claims = auth.verify(token)
+            return identity_from_claims(claims), claims.hall
+
+        app.state.settings = settings
+        app.state.engine = engine
+        app.state.auth = auth
+        app.state.bus = bus
+        app.state.metrics = metrics
+        app.state.specs = specs
+        app.state.runtimes = runtimes
+        app.state.gateway = Gateway(
+            runtimes,
+            authenticate=authenticate,
+            limits=settings.limits,
+            join_timeout_s=settings.join_timeout_s,
+            metrics=metrics,
+        )
+        log.info("hall server ready", extra={"halls": sorted(runtimes)})
+        try:
+            yield
+        finally:
+            for runtime in runtimes.values():
+                await runtime.stop()
+            await bus.close()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Virtual service hall",
+        version="1.0.0",
+        summary="Backend of a virtual public-service hall (Mal Pelayanan Publik).",
+        lifespan=lifespan,
+    )
+    _install_error_handlers(app)
+    _install_request_metrics(app)
+    app.include_router(auth_router(), prefix="/api/v1/auth", tags=["auth"])
+
+    @app.get("/healthz", tags=["operations"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["operations"])
+    async def readyz(request: Request) -> JSONResponse:
+        """Readiness: the database answers and every hall ticks."""
+        problems: list[str] = []
+        try:
+            async with request.app.state.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:
+            problems.append("database")
+        for hall_id, runtime in request.app.state.runtimes.items():
+            if not runtime.ticking:
+                problems.append(f"hall:{hall_id}")
+        status = 503 if problems else 200
+        return JSONResponse({"ready": not problems, "problems": problems}, status_code=status)
+
+    @app.get("/metrics", tags=["operations"], include_in_schema=False)
+    async def metrics(request: Request) -> Response:
+        body = request.app.state.metrics.exposition()
+        return Response(body, media_type="text/plain; version=0.0.4; charset=utf-8")
+
+    @app.get("/api/v1/halls", tags=["halls"])
+    async def list_halls(request: Request) -> list[HallSummary]:
+        """Every hall this server runs, with where to get its scene and socket."""
+        return [_summary(request, spec) for spec in request.app.state.specs.values()]
+
+    @app.get("/api/v1/halls/{hall_id}", tags=["halls"])
+    async def get_hall(request: Request, hall_id: str) -> HallSummary:
+        return _summary(request, _spec(request, hall_id))
+
+    @app.get("/api/v1/halls/{hall_id}/scene", tags=["halls"])
+    async def get_scene(request: Request, hall_id: str) -> FileResponse:
+        """The hall's scene file (docs/scene-format.md)."""
+        return FileResponse(_spec(request, hall_id).scene_path, media_type="application/json")
+
+    @app.post("/api/v1/halls/{hall_id}/announcements", tags=["halls"], status_code=202)
+    async def announce(
+        request: Request,
+        hall_id: str,
+        body: Announcement,
+        _claims: Annotated[Claims, Depends(require_role("supervisor", "admin"))],
+    ) -> dict[str, bool]:
+        """Show an announcement to everyone in the hall (supervisors and admins)."""
+        runtime = request.app.state.runtimes.get(hall_id)
+        if runtime is None:
+            raise NotFound("no hall with this id", code="unknown_hall")
+        await request.app.state.bus.publish(
+            runtime.announce_topic, {"text": {"id": body.id, "en": body.en}}
+        )
+        return {"accepted": True}
+
+    @app.websocket("/ws/v1/halls/{hall_id}")
+    async def hall_socket(websocket: WebSocket, hall_id: str) -> None:
+        await websocket.app.state.gateway.serve(websocket, hall_id)
+
+    web = resources.files("hall_server") / "web"
+    assets = resources.files("scenes") / "assets"
+
+    @app.get("/", include_in_schema=False)
+    async def index() -> HTMLResponse:
+        return HTMLResponse((web / "index.html").read_text(encoding="utf-8"))
+
+    app.mount("/web", StaticFiles(directory=str(web)), name="web")
+    app.mount("/assets", StaticFiles(directory=str(assets)), name="assets")
+    return app
+
+
+def _spec(request: Request, hall_id: str) -> HallSpec:
+    spec: HallSpec | None = request.app.state.specs.get(hall_id)
+    if spec is None:
+        raise NotFound("no hall with this id", code="unknown_hall")
+    return spec
+
+
+def _summary(request: Request, spec: HallSpec) -> HallSummary:
+    runtime: HallRuntime = request.app.state.runtimes[spec.hall_id]
+    bodies, attached = runtime.hall.counts()
+    return HallSummary(
+        id=spec.hall_id,
+        name=spec.name,
+        scene_id=spec.scene_id,
+        scene_url=f"/api/v1/halls/{spec.hall_id}/scene",
+        websocket_url=f"/ws/v1/halls/{spec.hall_id}",
+        avatars=bodies,
+        connections=attached,
+    )
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HallError)
+    async def hall_error(request: Request, exc: HallError) -> JSONResponse:
+        _count_error(request, exc.code)
+        return JSONResponse(
+            {"error": {"code": exc.code, "message": str(exc)}}, status_code=exc.http_status
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Name the fields, never echo the values (they may hold a NIK).
+        fields = [".".join(str(p) for p in err.get("loc", ())) for err in exc.errors()]
+        _count_error(request, "bad_request")
+        return JSONResponse(
+            {"error": {"code": "bad_request", "message": "invalid fields: " + ", ".join(fields)}},
+            status_code=422,
+        )
+
+
+def _count_error(request: Request, code: str) -> None:
+    metrics: Metrics | None = getattr(request.app.state, "metrics", None)
+    if metrics is not None:
+        metrics.errors.labels(code).inc()
+
+
+def _install_request_metrics(app: FastAPI) -> None:
+    access = logging.getLogger("hall_server.access")
+
+    @app.middleware("http")
+    async def observe(request: Request, call_next: Any) -> Response:
+        started = time.perf_counter()
+        response: Response = await call_next(request)
+        route = request.scope.get("route")
+        template = getattr(route, "path", "unmatched")
+        metrics: Metrics | None = getattr(request.app.state, "metrics", None)
+        if metrics is not None:
+            metrics.http_requests.labels(template, str(response.status_code)).inc()
+        # The route template, not the URL, and no client address: nothing personal.
+        access.info(
+            "%s %s %d",
+            request.method,
+            template,
+            response.status_code,
+            extra={"duration_ms": round((time.perf_counter() - started) * 1000, 1)},
+        )
+        return response

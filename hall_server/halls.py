@@ -1,0 +1,100 @@
+"""Which halls this server runs, and how a running hall is assembled."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from avatars.crowd import Crowd
+from avatars.model import AVATAR_ROLE_FOR_TOKEN_ROLE, Identity
+from avatars.movement import Bounds, MoveRules
+from hall_server.auth.tokens import Claims
+from hall_server.errors import Forbidden
+from hall_server.metrics import Metrics
+from hall_server.settings import Settings
+from realtime.bus import Bus
+from realtime.endpoint import new_token
+from realtime.hall import Hall, HallRules
+from realtime.runtime import HallRuntime
+from scenes import demo_scene_path
+from scenes.loader import load_scene
+from scenes.model import Scene
+from scenes.spatial import Floorplan
+
+
+@dataclass(frozen=True, slots=True)
+class HallSpec:
+    """A hall to run: its id, names, and the scene it is laid out by."""
+
+    hall_id: str
+    name: dict[str, str]
+    scene_id: str
+    scene_path: Path
+    scene: Scene
+    floor: Floorplan
+
+
+def load_hall_specs(settings: Settings) -> dict[str, HallSpec]:
+    """One hall per configured scene file (the bundled demo scene by default)."""
+    paths = settings.scene_files or (demo_scene_path(),)
+    specs: dict[str, HallSpec] = {}
+    for path in paths:
+        scene = load_scene(path)
+        specs[scene.id] = HallSpec(
+            hall_id=scene.id,
+            name={"id": scene.name.id, "en": scene.name.en},
+            scene_id=scene.id,
+            scene_path=Path(path),
+            scene=scene,
+            floor=Floorplan.from_scene(scene),
+        )
+    return specs
+
+
+def hall_rules(settings: Settings) -> HallRules:
+    return HallRules(
+        tick_hz=settings.tick_hz,
+        aoi_cell_m=settings.aoi_cell_m,
+        chat_radius_m=settings.chat_radius_m,
+        resume_grace_s=settings.resume_grace_s,
+        max_avatars=settings.limits.max_avatars_per_hall,
+        max_chat_chars=settings.limits.max_chat_chars,
+        move=MoveRules(max_speed_m_s=settings.max_speed_m_s),
+    )
+
+
+def build_runtime(spec: HallSpec, settings: Settings, *, bus: Bus, metrics: Metrics) -> HallRuntime:
+    """Assemble a hall and its runtime; the demo crowd joins when configured."""
+    scene = spec.scene
+    b = scene.bounds
+    hall = Hall(
+        spec.hall_id,
+        bounds=Bounds(b.min_x, b.min_y, b.max_x, b.max_y),
+        floor=spec.floor,
+        spawns=[(s.position[0], s.position[1], s.yaw_deg) for s in scene.spawns],
+        rules=hall_rules(settings),
+        new_token=new_token,
+        welcome_extra={
+            "scene": {"id": spec.scene_id, "url": f"/api/v1/halls/{spec.hall_id}/scene"},
+            "tick_hz": settings.tick_hz,
+            "aoi_cell_m": settings.aoi_cell_m,
+            "chat_radius_m": settings.chat_radius_m,
+        },
+    )
+    crowd = None
+    if settings.demo_citizens > 0:
+        crowd = Crowd(scene, spec.floor, np.random.default_rng(), settings.demo_citizens)
+        crowd.populate(hall, time.monotonic())
+    return HallRuntime(hall, bus=bus, metrics=metrics, stall_close_s=settings.stall_close_s,
+                       driver=crowd)  # fmt: skip
+
+
+def identity_from_claims(claims: Claims) -> Identity:
+    """The avatar identity a verified token grants."""
+    role = AVATAR_ROLE_FOR_TOKEN_ROLE.get(str(claims.role))
+    if role is None:
+        raise Forbidden("this role cannot enter a hall")
+    return Identity(claims.subject, role, claims.name or "Tamu")

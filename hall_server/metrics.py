@@ -1,0 +1,63 @@
+"""Prometheus metrics, built per app (never at import time).
+
+Labels carry hall ids, message types and error codes only: never a NIK, a
+name, an address or a token.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+)
+
+TICK_BUCKETS = (0.001, 0.002, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.035, 0.05, 0.1, 0.25)
+
+
+class Metrics:
+    """The hall's metrics in their own registry (one per app instance)."""
+
+    def __init__(self) -> None:
+        self.registry = CollectorRegistry()
+        r = self.registry
+        self.connections = Gauge(
+            "hall_ws_connections", "Open WebSocket connections", ["hall"], registry=r
+        )
+        self.avatars = Gauge(
+            "hall_avatars", "Avatars with a body in the hall", ["hall"], registry=r
+        )
+        self.tick_seconds = Histogram(
+            "hall_tick_seconds",
+            "Duration of one hall tick",
+            ["hall"],
+            buckets=TICK_BUCKETS,
+            registry=r,
+        )
+        self.messages_in = Counter(
+            "hall_messages_in_total", "Messages received from clients", ["type"], registry=r
+        )
+        self.messages_out = Counter(
+            "hall_messages_out_total", "Messages sent to clients", ["kind"], registry=r
+        )
+        self.bytes_in = Counter("hall_bytes_in_total", "Bytes received from clients", registry=r)
+        self.bytes_out = Counter("hall_bytes_out_total", "Bytes sent to clients", registry=r)
+        self.errors = Counter(
+            "hall_errors_total", "Errors reported to clients, by code", ["code"], registry=r
+        )
+        self.closes = Counter(
+            "hall_ws_closes_total", "WebSocket closes initiated by the server, by close code",
+            ["code"], registry=r,
+        )  # fmt: skip
+        self.moves = Counter(
+            "hall_moves_total", "Proposed moves by outcome", ["outcome"], registry=r
+        )
+        self.http_requests = Counter(
+            "hall_http_requests_total", "HTTP requests by route template and status",
+            ["route", "status"], registry=r,
+        )  # fmt: skip
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)

@@ -1,0 +1,304 @@
+"""The hall WebSocket endpoint: a pump between the socket and the hall.
+
+Decode a message, check size, rate and shape, call the hall, flush what it
+queued. Every error a client can cause becomes an ``error`` message with a
+documented code; only a bad join, an abusive client or a stalled one is
+closed, each with its documented close code.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.websockets import WebSocket, WebSocketDisconnect
+
+from avatars.model import Appearance, check_display_name
+from hall_server.errors import AuthError, Forbidden, HallError, InvalidInput, LimitExceeded
+from hall_server.metrics import Metrics
+from hall_server.settings import Limits
+from realtime.closes import CloseCode
+from realtime.hall import PROXIMITY, Identity
+from realtime.limits import TokenBucket
+from realtime.runtime import Connection, HallRuntime
+
+log = logging.getLogger(__name__)
+
+#: Verifies a token; returns who it is and the hall the token is limited to (or None).
+Authenticate = Callable[[str], tuple[Identity, str | None]]
+
+
+@dataclass
+class _Client:
+    runtime: HallRuntime
+    conn: Connection
+    bucket: TokenBucket
+
+
+def _no_constants(name: str) -> float:
+    raise ValueError(f"{name} is not valid JSON")
+
+
+def parse_message(text: str) -> dict[str, Any]:
+    """A client message: a JSON object with a string ``type`` (NaN/Infinity rejected)."""
+    try:
+        value = json.loads(text, parse_constant=_no_constants)
+    except (ValueError, RecursionError) as exc:
+        raise InvalidInput(f"message is not valid JSON: {exc}", code="bad_json") from None
+    if not isinstance(value, dict):
+        raise InvalidInput("message must be a JSON object", code="bad_type")
+    if not isinstance(value.get("type"), str):
+        raise InvalidInput("message needs a string field 'type'", code="bad_type")
+    return value
+
+
+def _seq(msg: dict[str, Any]) -> int:
+    seq = msg.get("seq", 0)
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < 2**53:
+        raise InvalidInput("seq must be a non-negative integer", code="bad_type")
+    return seq
+
+
+class Gateway:
+    """Accepts hall WebSocket connections and pumps them."""
+
+    def __init__(
+        self,
+        runtimes: dict[str, HallRuntime],
+        *,
+        authenticate: Authenticate,
+        limits: Limits,
+        join_timeout_s: float,
+        metrics: Metrics,
+    ) -> None:
+        self.runtimes = runtimes
+        self.authenticate = authenticate
+        self.limits = limits
+        self.join_timeout_s = join_timeout_s
+        self.metrics = metrics
+        self._per_address: dict[str, int] = {}
+
+    async def serve(self, ws: WebSocket, hall_id: str) -> None:
+        address = ws.client.host if ws.client else "unknown"
+        await ws.accept()
+        if self._per_address.get(address, 0) >= self.limits.max_connections_per_address:
+            await self._refuse(ws, CloseCode.ABUSIVE, "too_many_connections",
+                               "too many connections from your address")  # fmt: skip
+            return
+        self._per_address[address] = self._per_address.get(address, 0) + 1
+        self.metrics.connections.labels(hall_id).inc()
+        try:
+            await self._serve(ws, hall_id)
+        finally:
+            self.metrics.connections.labels(hall_id).dec()
+            self._per_address[address] -= 1
+            if not self._per_address[address]:
+                del self._per_address[address]
+
+    async def _serve(self, ws: WebSocket, hall_id: str) -> None:
+        runtime = self.runtimes.get(hall_id)
+        if runtime is None:
+            await self._refuse(ws, CloseCode.UNKNOWN_HALL, "unknown_hall", "no hall with this id")
+            return
+        client = await self._join(ws, runtime)
+        if client is None:
+            return
+        left = False
+        try:
+            left = await self._read(ws, client)
+        finally:
+            runtime.release(client.conn, left=left)
+            runtime.flush()
+
+    async def _join(self, ws: WebSocket, runtime: HallRuntime) -> _Client | None:
+        try:
+            text = await asyncio.wait_for(self._receive_text(ws), self.join_timeout_s)
+        except TimeoutError:
+            await self._refuse(
+                ws, CloseCode.JOIN_TIMEOUT, "join_timeout", "no join message in time"
+            )
+            return None
+        except (WebSocketDisconnect, HallError):
+            await self._refuse(
+                ws, CloseCode.BAD_JOIN, "bad_request", "the first message must be a join"
+            )
+            return None
+        try:
+            msg = parse_message(text)
+            if msg["type"] != "join":
+                raise InvalidInput("the first message must be a join", code="bad_request")
+            token = msg.get("token")
+            if not isinstance(token, str):
+                raise AuthError("join needs a token", code="unauthenticated")
+            identity, token_hall = self.authenticate(token)
+            if token_hall is not None and token_hall != runtime.hall.hall_id:
+                raise Forbidden("this token is for another hall")
+            if "display_name" in msg:
+                identity = Identity(
+                    identity.subject, identity.role, check_display_name(msg["display_name"])
+                )
+            appearance = Appearance.parse(msg.get("appearance"))
+            hall, now = runtime.hall, runtime.clock()
+            resume = msg.get("resume_token")
+            avatar_id = hall.avatar_for_resume(resume) if isinstance(resume, str) else None
+            if avatar_id is not None and hall.subject_of(avatar_id) == identity.subject:
+                old = runtime.connections.get(avatar_id)
+                if old is not None:
+                    runtime.close(old, CloseCode.SUPERSEDED, "resumed on another connection")
+                    runtime.release(old, left=False)
+                joined = hall.resume(resume, now=now)  # type: ignore[arg-type]
+            else:
+                joined = hall.join(identity, appearance, now=now)
+        except HallError as exc:
+            code = {
+                "unauthenticated": CloseCode.UNAUTHENTICATED,
+                "token_expired": CloseCode.UNAUTHENTICATED,
+                "forbidden": CloseCode.FORBIDDEN,
+                "hall_full": CloseCode.HALL_FULL,
+            }.get(exc.code, CloseCode.BAD_JOIN)
+            await self._refuse(ws, code, exc.code, str(exc))
+            return None
+        conn = runtime.attach(joined.avatar_id, ws)
+        limits = self.limits
+        return _Client(runtime, conn, TokenBucket(limits.messages_per_s, limits.message_burst))
+
+    async def _read(self, ws: WebSocket, client: _Client) -> bool:
+        """Pump messages until the socket closes; True if the client left."""
+        runtime, conn = client.runtime, client.conn
+        while not conn.closing:
+            try:
+                raw = await ws.receive()
+            except (WebSocketDisconnect, RuntimeError):
+                return False
+            if raw["type"] == "websocket.disconnect":
+                return False
+            size = len(raw.get("text") or "") or len(raw.get("bytes") or b"")
+            self.metrics.bytes_in.inc(size)
+            ref: object = None
+            try:
+                if not client.bucket.allow(runtime.clock()):
+                    if client.bucket.strikes >= self.limits.abuse_strikes:
+                        self._fail(
+                            client, LimitExceeded("flooding: closed", code="rate_limited"), None
+                        )
+                        runtime.close(conn, CloseCode.ABUSIVE, "too many messages")
+                        return False
+                    raise LimitExceeded(
+                        f"more than {self.limits.messages_per_s:g} messages per second",
+                        code="rate_limited",
+                    )
+                text = raw.get("text")
+                if text is None:
+                    raise InvalidInput("send JSON text frames, not binary", code="bad_type")
+                if size > self.limits.max_message_bytes:
+                    raise InvalidInput(
+                        f"message is {size} bytes; the limit is {self.limits.max_message_bytes}",
+                        code="too_large",
+                    )
+                msg = parse_message(text)
+                ref = msg.get("seq")
+                self.metrics.messages_in.labels(
+                    msg["type"] if msg["type"] in _HANDLERS else "other"
+                ).inc()
+                if msg["type"] == "leave":
+                    return True
+                handler = _HANDLERS.get(msg["type"])
+                if handler is None:
+                    raise InvalidInput(
+                        f"unknown message type {msg['type'][:40]!r}", code="unknown_type"
+                    )
+                await handler(client, msg)
+            except HallError as exc:
+                self._fail(client, exc, ref)
+            except Exception:
+                log.exception("message handler failed")
+                self._fail(client, HallError("internal error; the message was ignored"), ref)
+            runtime.flush()
+        return False
+
+    def _fail(self, client: _Client, exc: HallError, ref: object) -> None:
+        self.metrics.errors.labels(exc.code).inc()
+        body: dict[str, Any] = {"type": "error", "code": exc.code, "message": str(exc)}
+        if isinstance(ref, int) and not isinstance(ref, bool):
+            body["ref"] = ref
+        client.conn.mailbox.put_control([json.dumps(body, ensure_ascii=False)])
+
+    async def _receive_text(self, ws: WebSocket) -> str:
+        raw = await ws.receive()
+        if raw["type"] == "websocket.disconnect":
+            raise WebSocketDisconnect(raw.get("code", 1000))
+        text = raw.get("text")
+        if text is None or len(text) > self.limits.max_message_bytes:
+            raise InvalidInput("the join must be a JSON text frame within the size limit")
+        return str(text)
+
+    async def _refuse(self, ws: WebSocket, close: CloseCode, code: str, message: str) -> None:
+        self.metrics.errors.labels(code).inc()
+        self.metrics.closes.labels(str(int(close))).inc()
+        try:
+            await ws.send_text(json.dumps({"type": "error", "code": code, "message": message}))
+            await ws.close(int(close), message[:120])
+        except Exception:  # the client may already be gone
+            log.debug("refused client already gone", exc_info=True)
+
+
+async def _on_move(client: _Client, msg: dict[str, Any]) -> None:
+    client.runtime.hall.propose_move(
+        client.conn.avatar_id, msg.get("x"), msg.get("y"), msg.get("yaw", 0.0),
+        msg.get("anim", "walk"), _seq(msg),
+    )  # fmt: skip
+
+
+async def _on_chat(client: _Client, msg: dict[str, Any]) -> None:
+    channel = msg.get("channel", PROXIMITY)
+    if not isinstance(channel, str):
+        raise InvalidInput("channel must be a string", code="bad_type")
+    runtime = client.runtime
+    event = runtime.hall.chat(client.conn.avatar_id, channel, msg.get("text"), now=runtime.clock())
+    await runtime.bus.publish(runtime.chat_topic, event.to_json())
+
+
+async def _on_emote(client: _Client, msg: dict[str, Any]) -> None:
+    client.runtime.hall.emote(client.conn.avatar_id, msg.get("emote"))
+
+
+async def _on_ping(client: _Client, msg: dict[str, Any]) -> None:
+    reply: dict[str, Any] = {"type": "pong", "server_time": round(client.runtime.clock(), 4)}
+    if "t" in msg:
+        reply["t"] = msg["t"] if isinstance(msg["t"], int | float | str) else None
+    client.conn.mailbox.put_control([json.dumps(reply)])
+
+
+async def _on_channel_open(client: _Client, msg: dict[str, Any]) -> None:
+    members = msg.get("with")
+    if not isinstance(members, list) or not members or len(members) > 8:
+        raise InvalidInput("with must be a list of 1..8 avatar ids", code="bad_type")
+    if not all(isinstance(m, int) and not isinstance(m, bool) for m in members):
+        raise InvalidInput("with must hold avatar ids (integers)", code="bad_type")
+    client.runtime.hall.open_channel(client.conn.avatar_id, members)
+
+
+async def _on_channel_close(client: _Client, msg: dict[str, Any]) -> None:
+    channel = msg.get("channel")
+    if not isinstance(channel, str):
+        raise InvalidInput("channel must be a string", code="bad_type")
+    client.runtime.hall.close_channel(client.conn.avatar_id, channel)
+
+
+_HANDLERS = {
+    "move": _on_move,
+    "chat": _on_chat,
+    "emote": _on_emote,
+    "ping": _on_ping,
+    "channel_open": _on_channel_open,
+    "channel_close": _on_channel_close,
+}
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)

@@ -1,0 +1,755 @@
+"""The hall's realtime state machine (sans I/O).
+
+:class:`Hall` holds every avatar of one hall in numpy arrays indexed by a
+slot, plus the per-viewer bookkeeping of what each client sees. Messages go
+in as method calls with ``now`` passed explicitly; what must be sent comes
+out of :meth:`Hall.tick` (one binary frame per viewer) and
+:meth:`Hall.drain_control` (JSON control messages per avatar). The pump in
+:mod:`realtime.endpoint` and :mod:`realtime.ticker` moves those bytes.
+
+Visibility is maintained incrementally: when a body crosses from one cell
+to another, only the viewers around those two cells are touched, so a tick
+costs in proportion to what changed, not to viewers x avatars.
+
+A viewer's view after a frame is ``(view | entered | updated) - left``, or
+exactly ``entered`` when the frame is FULL (sent when the previous frame was
+never taken by a slow client).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from numpy.typing import NDArray
+
+from avatars.model import Anim, Appearance, Emote, Flag, Identity, Profile, Role
+from avatars.movement import Bounds, FloorQueries, MoveRules, accept_steps, check_proposal
+from hall_server.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound
+from realtime import codec
+from realtime.interest import CellGrid
+
+PROXIMITY = "proximity"
+__all__ = ["PROXIMITY", "ChatEvent", "Hall", "HallRules", "Identity", "Joined", "TickResult"]
+
+
+@dataclass(frozen=True, slots=True)
+class HallRules:
+    """The parts of the settings a hall runs by."""
+
+    tick_hz: float = 20.0
+    aoi_cell_m: float = 10.0
+    chat_radius_m: float = 8.0
+    resume_grace_s: float = 60.0
+    max_avatars: int = 2000
+    max_chat_chars: int = 500
+    move: MoveRules = field(default_factory=MoveRules)
+
+
+@dataclass(frozen=True, slots=True)
+class Joined:
+    avatar_id: int
+    session_id: str
+    resume_token: str
+    resumed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class ChatEvent:
+    """A chat line that passed checks; published on the bus, then delivered."""
+
+    hall: str
+    channel: str
+    sender: int
+    sender_name: str
+    text: str
+    x: float
+    y: float
+    ts: float
+
+    def to_json(self) -> dict[str, object]:
+        return {
+            "hall": self.hall,
+            "channel": self.channel,
+            "sender": self.sender,
+            "sender_name": self.sender_name,
+            "text": self.text,
+            "x": self.x,
+            "y": self.y,
+            "ts": self.ts,
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> ChatEvent:
+        return cls(
+            hall=str(data["hall"]),
+            channel=str(data["channel"]),
+            sender=int(data["sender"]),  # type: ignore[call-overload]
+            sender_name=str(data["sender_name"]),
+            text=str(data["text"]),
+            x=float(data["x"]),  # type: ignore[arg-type]
+            y=float(data["y"]),  # type: ignore[arg-type]
+            ts=float(data["ts"]),  # type: ignore[arg-type]
+        )
+
+
+@dataclass(slots=True)
+class _Avatar:
+    slot: int
+    avatar_id: int
+    session_id: str
+    resume_token: str
+    identity: Identity
+    profile_json: str
+    attached: bool = True
+    #: driven by the server (demo citizens, bots): a body that views nothing
+    driven: bool = False
+    detached_at: float = 0.0
+    #: slots this viewer sees (bodies in its 3x3 cells, itself included)
+    visible: set[int] = field(default_factory=set)
+    entered: set[int] = field(default_factory=set)
+    left: set[int] = field(default_factory=set)
+    channels: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class TickResult:
+    #: avatar id -> binary frame, for attached viewers with something new
+    frames: dict[int, bytes]
+    #: avatar ids removed this tick because their resume grace ran out
+    expired: list[int]
+    #: moves accepted and corrected this tick
+    accepted: int = 0
+    corrected: int = 0
+
+
+class Hall:
+    """One hall's avatars, their movement and what each viewer sees.
+
+    Call order for a connection: :meth:`join` (or :meth:`resume`), then any
+    of :meth:`propose_move`, :meth:`chat`, :meth:`emote`; :meth:`detach` when
+    the socket drops (the avatar stays, idle, for the grace period) or
+    :meth:`leave`. After each call, and after each :meth:`tick`, drain
+    :meth:`drain_control` and send what it returns.
+    """
+
+    def __init__(
+        self,
+        hall_id: str,
+        *,
+        bounds: Bounds,
+        floor: FloorQueries,
+        spawns: list[tuple[float, float, float]],
+        rules: HallRules,
+        new_token: Callable[[], str],
+        welcome_extra: dict[str, object] | None = None,
+    ) -> None:
+        self.hall_id = hall_id
+        self.bounds = bounds
+        self.floor = floor
+        self.rules = rules
+        self.spawns = spawns or [
+            ((bounds.min_x + bounds.max_x) / 2, (bounds.min_y + bounds.max_y) / 2, 0.0)
+        ]
+        self._new_token = new_token
+        self._welcome_extra = welcome_extra or {}
+        self.grid = CellGrid(
+            (bounds.min_x, bounds.min_y), (bounds.max_x, bounds.max_y), rules.aoi_cell_m
+        )
+        self.tick_count = 0
+        self._next_id = 1
+        self._spawn_turn = 0
+        cap = 64
+        self.pos = np.zeros((cap, 2))
+        self.yaw = np.zeros(cap)
+        self.anim = np.zeros(cap, dtype=np.uint8)
+        self.flags = np.zeros(cap, dtype=np.uint8)
+        self.ids = np.zeros(cap, dtype=np.uint32)
+        self.active = np.zeros(cap, dtype=np.bool_)
+        self.attached = np.zeros(cap, dtype=np.bool_)
+        self.body = np.zeros(cap, dtype=np.bool_)
+        self.cell = np.full(cap, -1, dtype=np.int64)
+        self.dirty = np.zeros(cap, dtype=np.bool_)
+        self.last_move_at = np.zeros(cap)
+        self.pending = np.zeros(cap, dtype=np.bool_)
+        self.pending_pos = np.zeros((cap, 2))
+        self.pending_yaw = np.zeros(cap)
+        self.pending_anim = np.zeros(cap, dtype=np.uint8)
+        self.pending_seq = np.zeros(cap, dtype=np.int64)
+        self._free: list[int] = list(range(cap - 1, -1, -1))
+        self._freed_this_tick: list[int] = []
+        self._avatars: dict[int, _Avatar] = {}  # by slot
+        self._by_id: dict[int, int] = {}  # avatar id -> slot
+        self._by_resume: dict[str, int] = {}  # resume token -> slot
+        self._members: dict[int, set[int]] = {}  # cell -> body slots
+        self._viewers: dict[int, set[int]] = {}  # cell -> attached viewer slots
+        self._overview: set[int] = set()  # attached spectators: they see the whole hall
+        self._channels: dict[str, set[int]] = {}  # private channel -> member slots
+        self._control: dict[int, list[str]] = {}  # avatar id -> JSON texts
+        self.bodies = 0
+
+    # ------------------------------------------------------------------ joins
+
+    def join(
+        self,
+        identity: Identity,
+        appearance: Appearance,
+        *,
+        now: float,
+        position: tuple[float, float, float] | None = None,
+        driven: bool = False,
+    ) -> Joined:
+        """Add an avatar (or a body-less spectator) and queue its welcome.
+
+        ``driven`` avatars are moved by the server itself (demo citizens,
+        bots): they have a body that others see but no connection, no view
+        and no welcome, and they never expire.
+        """
+        has_body = identity.role.has_body
+        if has_body and self.bodies >= self.rules.max_avatars:
+            raise LimitExceeded(
+                f"the hall is full ({self.rules.max_avatars} avatars)", code="hall_full"
+            )
+        slot = self._take_slot()
+        avatar_id = self._next_id
+        self._next_id += 1
+        x, y, yaw = position if position is not None else self._next_spawn()
+        profile = Profile(avatar_id, identity.display_name, identity.role, appearance)
+        av = _Avatar(
+            slot=slot,
+            avatar_id=avatar_id,
+            session_id=self._new_token(),
+            resume_token=self._new_token(),
+            identity=identity,
+            profile_json=json.dumps(profile.to_json(), ensure_ascii=False, separators=(",", ":")),
+        )
+        self._avatars[slot] = av
+        self._by_id[avatar_id] = slot
+        self._by_resume[av.resume_token] = slot
+        self.pos[slot] = (x, y)
+        self.yaw[slot] = yaw
+        self.anim[slot] = Anim.IDLE
+        self.flags[slot] = Flag.STAFF if identity.role.is_staff else 0
+        self.ids[slot] = avatar_id
+        self.active[slot] = True
+        self.body[slot] = has_body
+        self.dirty[slot] = False
+        self.pending[slot] = False
+        self.last_move_at[slot] = now
+        cell = int(self.grid.cells_of(self.pos[slot : slot + 1])[0])
+        self.cell[slot] = cell
+        if has_body:
+            self.bodies += 1
+            self._members.setdefault(cell, set()).add(slot)
+            for viewer in self._viewers_around(cell):
+                self._see(viewer, slot)
+            for viewer in self._overview:
+                self._see(viewer, slot)
+        if driven:
+            av.attached = False
+            av.driven = True
+        else:
+            self._attach(av, cell)
+            self._welcome(av, resumed=False)
+        return Joined(avatar_id, av.session_id, av.resume_token, resumed=False)
+
+    def resume(self, resume_token: str, *, now: float) -> Joined:
+        """Re-attach a detached avatar by its resume token, where it stands."""
+        slot = self._by_resume.get(resume_token)
+        if slot is None:
+            raise NotFound("unknown or expired resume token", code="resume_expired")
+        av = self._avatars[slot]
+        if av.attached or av.driven:
+            raise Conflict("this session is still connected", code="already_joined")
+        av.attached = True
+        self.flags[slot] &= ~np.uint8(Flag.IDLE)
+        self.dirty[slot] = True
+        self.last_move_at[slot] = now
+        self._attach(av, int(self.cell[slot]))
+        self._welcome(av, resumed=True)
+        return Joined(av.avatar_id, av.session_id, av.resume_token, resumed=True)
+
+    def detach(self, avatar_id: int, *, now: float) -> None:
+        """The connection dropped: keep the avatar, shown idle, for the grace period."""
+        slot = self._slot(avatar_id)
+        av = self._avatars[slot]
+        if not av.attached:
+            return
+        av.attached = False
+        self.attached[slot] = False
+        av.detached_at = now
+        self.flags[slot] |= np.uint8(Flag.IDLE)
+        self.dirty[slot] = True
+        self.pending[slot] = False
+        self._viewers.get(int(self.cell[slot]), set()).discard(slot)
+        self._overview.discard(slot)
+        av.visible.clear()
+        av.entered.clear()
+        av.left.clear()
+        self._control.pop(avatar_id, None)
+
+    def leave(self, avatar_id: int) -> None:
+        """The avatar leaves for good: others see it leave at the next tick."""
+        self._remove(self._slot(avatar_id))
+
+    # --------------------------------------------------------------- messages
+
+    def propose_move(
+        self, avatar_id: int, x: object, y: object, yaw: object, anim: object, seq: int
+    ) -> None:
+        """Record a proposed position; the latest proposal is checked at the next tick."""
+        fx, fy, fyaw = check_proposal(x, y, yaw, self.bounds)
+        if not isinstance(anim, str) or anim not in _ANIMS:
+            raise InvalidInput(f"anim must be one of {', '.join(_ANIMS)}", code="bad_value")
+        slot = self._slot(avatar_id)
+        if not self.body[slot]:
+            raise Forbidden("spectators have no body to move; they see the whole hall")
+        self.pending[slot] = True
+        self.pending_pos[slot] = (fx, fy)
+        self.pending_yaw[slot] = fyaw
+        self.pending_anim[slot] = _ANIMS[anim]
+        self.pending_seq[slot] = seq
+
+    def chat(self, avatar_id: int, channel: str, text: object, *, now: float) -> ChatEvent:
+        """Check a chat line; the caller publishes the event, then :meth:`deliver_chat`."""
+        slot = self._slot(avatar_id)
+        av = self._avatars[slot]
+        if not isinstance(text, str):
+            raise InvalidInput("text must be a string", code="bad_type")
+        text = text.strip()
+        if not text:
+            raise InvalidInput("text is empty", code="bad_value")
+        if len(text) > self.rules.max_chat_chars:
+            raise InvalidInput(
+                f"text is longer than {self.rules.max_chat_chars} characters", code="too_large"
+            )
+        if channel == PROXIMITY:
+            if not self.body[slot]:
+                raise Forbidden("spectators cannot speak in the hall")
+        elif channel not in av.channels:
+            raise Forbidden("you are not a member of this channel", code="not_member")
+        x, y = self.pos[slot]
+        return ChatEvent(
+            self.hall_id,
+            channel,
+            av.avatar_id,
+            av.identity.display_name,
+            text,
+            float(x),
+            float(y),
+            now,
+        )
+
+    def deliver_chat(self, event: ChatEvent) -> int:
+        """Queue a chat line for everyone who hears it; return how many do."""
+        msg = _dumps(
+            {
+                "type": "chat",
+                "channel": event.channel,
+                "from": {"id": event.sender, "name": event.sender_name},
+                "text": event.text,
+                "ts": event.ts,
+            }
+        )
+        if event.channel == PROXIMITY:
+            listeners = self.active & self.attached
+            d = np.hypot(self.pos[:, 0] - event.x, self.pos[:, 1] - event.y)
+            slots: Iterable[int] = np.flatnonzero(
+                listeners & (d <= self.rules.chat_radius_m)
+            ).tolist()
+        else:
+            slots = [s for s in self._channels.get(event.channel, ()) if self._avatars[s].attached]
+        count = 0
+        for s in slots:
+            self._queue(self._avatars[s].avatar_id, msg)
+            count += 1
+        return count
+
+    def emote(self, avatar_id: int, emote: object) -> None:
+        """Show a gesture to everyone who sees the avatar."""
+        if not isinstance(emote, str) or emote not in _EMOTES:
+            raise InvalidInput(f"emote must be one of {', '.join(_EMOTES)}", code="bad_value")
+        slot = self._slot(avatar_id)
+        if not self.body[slot]:
+            raise Forbidden("spectators have no body to gesture with")
+        msg = _dumps({"type": "emote", "avatar": avatar_id, "emote": emote})
+        for viewer in [*self._viewers_around(int(self.cell[slot])), *self._overview]:
+            if slot in self._avatars[viewer].visible:
+                self._queue(self._avatars[viewer].avatar_id, msg)
+
+    def open_channel(self, opener_id: int, member_ids: list[int]) -> str:
+        """Staff open a private channel with other avatars (counter sessions use this)."""
+        opener = self._slot(opener_id)
+        if not self._avatars[opener].identity.role.is_staff:
+            raise Forbidden("only officers, guides and bots open private channels")
+        slots = {opener} | {self._slot(m) for m in member_ids}
+        channel = "private:" + self._new_token()[:16]
+        self._channels[channel] = slots
+        members = sorted(self._avatars[s].avatar_id for s in slots)
+        msg = _dumps({"type": "channel_opened", "channel": channel, "members": members})
+        for s in slots:
+            self._avatars[s].channels.add(channel)
+            self._queue(self._avatars[s].avatar_id, msg)
+        return channel
+
+    def close_channel(self, closer_id: int, channel: str) -> None:
+        slot = self._slot(closer_id)
+        if channel not in self._avatars[slot].channels:
+            raise Forbidden("you are not a member of this channel", code="not_member")
+        if not self._avatars[slot].identity.role.is_staff:
+            raise Forbidden("only staff close private channels")
+        msg = _dumps({"type": "channel_closed", "channel": channel})
+        for s in self._channels.pop(channel, set()):
+            if s in self._avatars:
+                self._avatars[s].channels.discard(channel)
+                self._queue(self._avatars[s].avatar_id, msg)
+
+    def set_speaking(self, avatar_id: int, speaking: bool) -> None:
+        slot = self._slot(avatar_id)
+        before = self.flags[slot]
+        if speaking:
+            self.flags[slot] |= np.uint8(Flag.SPEAKING)
+        else:
+            self.flags[slot] &= ~np.uint8(Flag.SPEAKING)
+        self.dirty[slot] |= bool(before != self.flags[slot])
+
+    def announce(self, text: dict[str, str]) -> None:
+        """A hall-wide announcement (both languages) to every attached client."""
+        msg = _dumps({"type": "announcement", "text": text})
+        for av in self._avatars.values():
+            if av.attached:
+                self._queue(av.avatar_id, msg)
+
+    # ------------------------------------------------------------------- tick
+
+    def tick(self, now: float, lagging: set[int] | frozenset[int] = frozenset()) -> TickResult:
+        """Advance one tick: expire, apply moves, update views, encode frames.
+
+        ``lagging`` names viewers whose previous frame was never taken; they
+        get a FULL frame that replaces their view.
+        """
+        self.tick_count += 1
+        expired = self._expire(now)
+        accepted, corrected = self._apply_moves(now)
+        self._update_cells()
+        records = codec.quantise(self.ids, self.pos, self.yaw, self.anim, self.flags)
+        blocks = self._cell_blocks(records)
+        frames: dict[int, bytes] = {}
+        for slot, av in self._avatars.items():
+            if not av.attached:
+                continue
+            if av.avatar_id in lagging:
+                frame = codec.encode_frame(
+                    self.tick_count, entered=records[sorted(av.visible)].tobytes(), full=True
+                )
+            else:
+                if slot in self._overview:
+                    updated = list(blocks.values())
+                else:
+                    hood = self.grid.neighbourhood[int(self.cell[slot])]
+                    updated = [blocks[c] for c in hood if c in blocks]
+                if not (updated or av.entered or av.left):
+                    continue
+                fresh = [s for s in av.entered if not self.dirty[s]]
+                gone = np.fromiter(
+                    (self.ids[s] for s in av.left), dtype=np.uint32, count=len(av.left)
+                )
+                frame = codec.encode_frame(
+                    self.tick_count,
+                    entered=records[fresh].tobytes() if fresh else b"",
+                    updated=updated,
+                    left=gone,
+                )
+            if av.entered:
+                profiles = ",".join(self._avatars[s].profile_json for s in av.entered)
+                self._queue(av.avatar_id, '{"type":"profiles","avatars":[' + profiles + "]}")
+            av.entered.clear()
+            av.left.clear()
+            frames[av.avatar_id] = frame
+        self.dirty[:] = False
+        self._free.extend(self._freed_this_tick)
+        self._freed_this_tick.clear()
+        return TickResult(frames, expired, accepted, corrected)
+
+    def drain_control(self) -> dict[int, list[str]]:
+        """JSON texts to send, by avatar id, in order. Empties the queue."""
+        out, self._control = self._control, {}
+        return out
+
+    # ---------------------------------------------------------------- queries
+
+    def avatar_ids(self) -> list[int]:
+        return [av.avatar_id for av in self._avatars.values()]
+
+    def position(self, avatar_id: int) -> tuple[float, float, float]:
+        slot = self._slot(avatar_id)
+        return float(self.pos[slot, 0]), float(self.pos[slot, 1]), float(self.yaw[slot])
+
+    def visible_ids(self, avatar_id: int) -> set[int]:
+        """The avatar ids this viewer currently sees (itself included)."""
+        return {int(self.ids[s]) for s in self._avatars[self._slot(avatar_id)].visible}
+
+    def role_of(self, avatar_id: int) -> Role:
+        return self._avatars[self._slot(avatar_id)].identity.role
+
+    def is_attached(self, avatar_id: int) -> bool:
+        return self._avatars[self._slot(avatar_id)].attached
+
+    def has(self, avatar_id: int) -> bool:
+        return avatar_id in self._by_id
+
+    def subject_of(self, avatar_id: int) -> str:
+        return self._avatars[self._slot(avatar_id)].identity.subject
+
+    def avatar_for_resume(self, resume_token: str) -> int | None:
+        slot = self._by_resume.get(resume_token)
+        return None if slot is None else self._avatars[slot].avatar_id
+
+    def counts(self) -> tuple[int, int]:
+        """(avatars with a body, attached connections)."""
+        return self.bodies, int(self.attached.sum())
+
+    # --------------------------------------------------------------- internal
+
+    def _slot(self, avatar_id: int) -> int:
+        slot = self._by_id.get(avatar_id)
+        if slot is None:
+            raise NotFound("no such avatar in this hall")
+        return slot
+
+    def _queue(self, avatar_id: int, text: str) -> None:
+        self._control.setdefault(avatar_id, []).append(text)
+
+    def _next_spawn(self) -> tuple[float, float, float]:
+        spawn = self.spawns[self._spawn_turn % len(self.spawns)]
+        self._spawn_turn += 1
+        return spawn
+
+    def _take_slot(self) -> int:
+        if not self._free:
+            self._grow()
+        return self._free.pop()
+
+    def _grow(self) -> None:
+        old = len(self.active)
+        new = old * 2
+        for name in (
+            "pos", "yaw", "anim", "flags", "ids", "active", "attached", "body", "cell", "dirty",
+            "last_move_at", "pending", "pending_pos", "pending_yaw", "pending_anim", "pending_seq",
+        ):  # fmt: skip
+            arr = getattr(self, name)
+            grown = np.zeros((new, *arr.shape[1:]), dtype=arr.dtype)
+            grown[:old] = arr
+            setattr(self, name, grown)
+        self.cell[old:] = -1
+        self._free.extend(range(new - 1, old - 1, -1))
+
+    def _viewers_around(self, cell: int) -> list[int]:
+        out: list[int] = []
+        for c in self.grid.neighbourhood[cell]:
+            out.extend(self._viewers.get(c, ()))
+        return out
+
+    def _see(self, viewer: int, slot: int) -> None:
+        av = self._avatars[viewer]
+        if slot in av.visible:
+            return
+        av.visible.add(slot)
+        if slot in av.left:
+            av.left.discard(slot)
+        else:
+            av.entered.add(slot)
+
+    def _unsee(self, viewer: int, slot: int) -> None:
+        av = self._avatars[viewer]
+        if slot not in av.visible:
+            return
+        av.visible.discard(slot)
+        if slot in av.entered:
+            av.entered.discard(slot)
+        else:
+            av.left.add(slot)
+
+    def _attach(self, av: _Avatar, cell: int) -> None:
+        self.attached[av.slot] = True
+        av.visible = set()
+        if not self.body[av.slot]:
+            self._overview.add(av.slot)
+            for members in self._members.values():
+                av.visible.update(members)
+        else:
+            self._viewers.setdefault(cell, set()).add(av.slot)
+            for c in self.grid.neighbourhood[cell]:
+                av.visible.update(self._members.get(c, ()))
+        av.entered.clear()
+        av.left.clear()
+
+    def _welcome(self, av: _Avatar, *, resumed: bool) -> None:
+        slot = av.slot
+        neighbours = []
+        for s in sorted(av.visible - {slot}):
+            other = self._avatars[s]
+            neighbours.append({**json.loads(other.profile_json), **self._state_json(s)})
+        self._queue(
+            av.avatar_id,
+            _dumps(
+                {
+                    "type": "welcome",
+                    "protocol": 1,
+                    "session_id": av.session_id,
+                    "resume_token": av.resume_token,
+                    "resumed": resumed,
+                    "hall": self.hall_id,
+                    **self._welcome_extra,
+                    "tick": self.tick_count,
+                    "you": {**json.loads(av.profile_json), **self._state_json(slot)},
+                    "neighbours": neighbours,
+                }
+            ),
+        )
+
+    def _state_json(self, slot: int) -> dict[str, object]:
+        return {
+            "x": round(float(self.pos[slot, 0]), 2),
+            "y": round(float(self.pos[slot, 1]), 2),
+            "yaw": round(float(self.yaw[slot]), 1),
+            "anim": Anim(int(self.anim[slot])).name.lower(),
+            "flags": int(self.flags[slot]),
+        }
+
+    def _remove(self, slot: int) -> None:
+        av = self._avatars.pop(slot)
+        self._by_id.pop(av.avatar_id, None)
+        self._by_resume.pop(av.resume_token, None)
+        cell = int(self.cell[slot])
+        self._viewers.get(cell, set()).discard(slot)
+        self._overview.discard(slot)
+        if self.body[slot]:
+            self.bodies -= 1
+            self._members.get(cell, set()).discard(slot)
+            for viewer in self._viewers_around(cell):
+                self._unsee(viewer, slot)
+            for viewer in self._overview:
+                self._unsee(viewer, slot)
+        for channel in av.channels:
+            members = self._channels.get(channel)
+            if members is not None:
+                members.discard(slot)
+        self._control.pop(av.avatar_id, None)
+        self.active[slot] = False
+        self.attached[slot] = False
+        self.body[slot] = False
+        self.pending[slot] = False
+        self.dirty[slot] = False
+        self.cell[slot] = -1
+        # The slot's id stays readable until the tick has sent the "left" events.
+        self._freed_this_tick.append(slot)
+
+    def _expire(self, now: float) -> list[int]:
+        limit = now - self.rules.resume_grace_s
+        gone = [
+            s
+            for s, av in self._avatars.items()
+            if not (av.attached or av.driven) and av.detached_at <= limit
+        ]
+        expired = [self._avatars[s].avatar_id for s in gone]
+        for slot in gone:
+            self._remove(slot)
+        return expired
+
+    def _apply_moves(self, now: float) -> tuple[int, int]:
+        idx = np.flatnonzero(self.pending & self.active)
+        if len(idx) == 0:
+            return 0, 0
+        self.pending[idx] = False
+        ok = accept_steps(
+            self.floor,
+            self.rules.move,
+            self.pos[idx],
+            self.pending_pos[idx],
+            now - self.last_move_at[idx],
+        )
+        good = idx[ok]
+        self.pos[good] = self.pending_pos[good]
+        self.yaw[good] = self.pending_yaw[good]
+        self.anim[good] = self.pending_anim[good]
+        self.last_move_at[good] = now
+        self.dirty[good] = True
+        bad = idx[~ok]
+        for slot in bad.tolist():  # only the rejected few
+            av = self._avatars[slot]
+            self._queue(
+                av.avatar_id,
+                _dumps(
+                    {
+                        "type": "correction",
+                        "seq": int(self.pending_seq[slot]),
+                        **self._state_json(slot),
+                    }
+                ),
+            )
+        return len(good), len(bad)
+
+    def _update_cells(self) -> None:
+        live = np.flatnonzero(self.active)
+        if len(live) == 0:
+            return
+        new_cells = self.grid.cells_of(self.pos[live])
+        moved = new_cells != self.cell[live]
+        for slot, new in zip(live[moved].tolist(), new_cells[moved].tolist(), strict=True):
+            self._move_cell(slot, int(self.cell[slot]), new)
+
+    def _move_cell(self, slot: int, old: int, new: int) -> None:
+        """One avatar crosses from cell ``old`` to ``new``: update who sees what."""
+        self.cell[slot] = new
+        if self.body[slot]:
+            self._members[old].discard(slot)
+            self._members.setdefault(new, set()).add(slot)
+            before = self.grid.neighbourhood[old]
+            after = self.grid.neighbourhood[new]
+            for c in before - after:
+                for viewer in self._viewers.get(c, ()):
+                    if viewer != slot:
+                        self._unsee(viewer, slot)
+            for c in after - before:
+                for viewer in self._viewers.get(c, ()):
+                    if viewer != slot:
+                        self._see(viewer, slot)
+        av = self._avatars[slot]
+        if av.attached:
+            self._viewers[old].discard(slot)
+            self._viewers.setdefault(new, set()).add(slot)
+            now_visible: set[int] = set()
+            for c in self.grid.neighbourhood[new]:
+                now_visible.update(self._members.get(c, ()))
+            for s in now_visible - av.visible:
+                self._see(slot, s)
+            for s in av.visible - now_visible:
+                self._unsee(slot, s)
+
+    def _cell_blocks(self, records: NDArray[np.void]) -> dict[int, bytes]:
+        """Encode each cell's changed bodies once; every viewer of the cell shares them."""
+        idx = np.flatnonzero(self.dirty & self.body & self.active)
+        if len(idx) == 0:
+            return {}
+        cells = self.cell[idx]
+        order = np.argsort(cells, kind="stable")
+        idx, cells = idx[order], cells[order]
+        data = records[idx].tobytes()
+        starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
+        ends = np.r_[starts[1:], len(idx)]
+        size = codec.RECORD_SIZE
+        return {
+            int(cells[a]): data[a * size : b * size]
+            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
+        }
+
+
+_ANIMS: dict[str, int] = {a.name.lower(): int(a) for a in Anim}
+_EMOTES = tuple(e.value for e in Emote)
+
+
+def _dumps(obj: dict[str, object]) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))

@@ -1,0 +1,232 @@
+"""A running hall: the pure :class:`~realtime.hall.Hall` plus its I/O.
+
+:class:`HallRuntime` owns one hall's connections (each with a
+:class:`~realtime.mailbox.Mailbox` and a writer task), its tick task and its
+bus subscriptions. The tick only puts into mailboxes; it never awaits a
+client, so a stalled client cannot delay the hall.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from hall_server.metrics import Metrics
+from realtime.bus import Bus, Subscription
+from realtime.closes import CloseCode
+from realtime.hall import ChatEvent, Hall
+from realtime.mailbox import Mailbox
+
+log = logging.getLogger(__name__)
+
+
+class Socket(Protocol):
+    """What the runtime needs of a WebSocket (Starlette's satisfies it)."""
+
+    async def send_text(self, data: str) -> None: ...
+
+    async def send_bytes(self, data: bytes) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
+
+
+class Driver(Protocol):
+    """Moves server-driven avatars (demo citizens) before each tick."""
+
+    def step(self, hall: Hall, now: float) -> None: ...
+
+
+@dataclass(eq=False)
+class Connection:
+    avatar_id: int
+    socket: Socket
+    mailbox: Mailbox = field(default_factory=Mailbox)
+    writer: asyncio.Task[None] | None = None
+    closing: bool = False
+
+
+class HallRuntime:
+    """One hall's connections, tick loop and bus subscriptions."""
+
+    def __init__(
+        self,
+        hall: Hall,
+        *,
+        bus: Bus,
+        metrics: Metrics,
+        stall_close_s: float,
+        clock: Callable[[], float] = time.monotonic,
+        driver: Driver | None = None,
+    ) -> None:
+        self.hall = hall
+        self.bus = bus
+        self.metrics = metrics
+        self.stall_close_s = stall_close_s
+        self.clock = clock
+        self.driver = driver
+        self.connections: dict[int, Connection] = {}
+        self._tasks: list[asyncio.Task[Any]] = []
+        self._subs: list[Subscription] = []
+        self._closers: set[asyncio.Task[None]] = set()
+        self.last_tick_at: float | None = None
+        self.chat_topic = f"hall.{hall.hall_id}.chat"
+        self.announce_topic = f"hall.{hall.hall_id}.announce"
+
+    # ------------------------------------------------------------- lifecycle
+
+    async def start(self) -> None:
+        chat = await self.bus.subscribe(self.chat_topic)
+        announce = await self.bus.subscribe(self.announce_topic)
+        self._subs += [chat, announce]
+        self._tasks.append(asyncio.create_task(self._tick_loop(), name=f"tick:{self.hall.hall_id}"))
+        self._tasks.append(asyncio.create_task(self._listen(chat, self._on_chat)))
+        self._tasks.append(asyncio.create_task(self._listen(announce, self._on_announce)))
+
+    async def stop(self) -> None:
+        for conn in list(self.connections.values()):
+            self.close(conn, CloseCode.GOING_AWAY, "server shutting down")
+        for task in self._tasks:
+            task.cancel()
+        for sub in self._subs:
+            await sub.close()
+        await asyncio.gather(*self._tasks, *self._closers, return_exceptions=True)
+
+    @property
+    def ticking(self) -> bool:
+        """The tick task runs and ticked within the last second."""
+        if not self._tasks or self._tasks[0].done() or self.last_tick_at is None:
+            return False
+        return self.clock() - self.last_tick_at < 1.0
+
+    # ----------------------------------------------------------- connections
+
+    def attach(self, avatar_id: int, socket: Socket) -> Connection:
+        conn = Connection(avatar_id, socket)
+        conn.writer = asyncio.create_task(self._write(conn), name=f"writer:{avatar_id}")
+        self.connections[avatar_id] = conn
+        self.flush()
+        return conn
+
+    def flush(self) -> None:
+        """Move the hall's queued control messages into the mailboxes."""
+        for avatar_id, texts in self.hall.drain_control().items():
+            conn = self.connections.get(avatar_id)
+            if conn is not None:
+                conn.mailbox.put_control(texts)
+
+    def close(self, conn: Connection, code: CloseCode, reason: str) -> None:
+        """Close a connection without awaiting it (safe from the tick)."""
+        if conn.closing:
+            return
+        conn.closing = True
+        conn.mailbox.close()
+        self.metrics.closes.labels(str(int(code))).inc()
+        task = asyncio.create_task(self._close(conn, code, reason))
+        self._closers.add(task)
+        task.add_done_callback(self._closers.discard)
+
+    async def _close(self, conn: Connection, code: CloseCode, reason: str) -> None:
+        if conn.writer is not None:
+            # Let the writer flush what is queued (an error explaining the close),
+            # but never wait long for a client that is not reading.
+            with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(asyncio.shield(conn.writer), timeout=1.0)
+            conn.writer.cancel()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(conn.socket.close(int(code), reason), timeout=2.0)
+
+    def release(self, conn: Connection, *, left: bool) -> None:
+        """The socket is gone: detach the avatar (kept for resume) or remove it."""
+        if self.connections.get(conn.avatar_id) is conn:
+            del self.connections[conn.avatar_id]
+            if self.hall.has(conn.avatar_id):
+                if left:
+                    self.hall.leave(conn.avatar_id)
+                else:
+                    self.hall.detach(conn.avatar_id, now=self.clock())
+        conn.mailbox.close()
+        if conn.writer is not None:
+            conn.writer.cancel()
+
+    async def _write(self, conn: Connection) -> None:
+        mailbox, socket, metrics = conn.mailbox, conn.socket, self.metrics
+        with contextlib.suppress(Exception):
+            while True:
+                texts, frame = await mailbox.take()
+                for text in texts:
+                    await socket.send_text(text)
+                    metrics.bytes_out.inc(len(text))
+                if texts:
+                    metrics.messages_out.labels("json").inc(len(texts))
+                if frame is not None:
+                    await socket.send_bytes(frame)
+                    metrics.bytes_out.inc(len(frame))
+                    metrics.messages_out.labels("snapshot").inc()
+                if mailbox.closed:
+                    return
+
+    # ------------------------------------------------------------------ tick
+
+    async def _tick_loop(self) -> None:
+        period = 1.0 / self.hall.rules.tick_hz
+        deadline = self.clock()
+        while True:
+            deadline += period
+            delay = deadline - self.clock()
+            if delay < -period:
+                deadline = self.clock()  # fell behind: skip ticks rather than burst
+            await asyncio.sleep(max(0.0, delay))
+            try:
+                self.step(self.clock())
+            except Exception:
+                log.exception("tick failed", extra={"hall": self.hall.hall_id})
+
+    def step(self, now: float) -> None:
+        """One tick: move driven avatars, tick the hall, fill mailboxes, drop stalled."""
+        started = time.perf_counter()
+        self.last_tick_at = now
+        if self.driver is not None:
+            self.driver.step(self.hall, now)
+        conns = self.connections
+        lagging = {aid for aid, conn in conns.items() if conn.mailbox.has_frame}
+        result = self.hall.tick(now, lagging)
+        for avatar_id, frame in result.frames.items():
+            conn = conns.get(avatar_id)
+            if conn is not None:
+                conn.mailbox.put_frame(frame, now)
+        self.flush()
+        limit = now - self.stall_close_s
+        for conn in list(conns.values()):
+            since = conn.mailbox.pending_since()
+            if conn.mailbox.overflowed or (since is not None and since < limit):
+                self.close(conn, CloseCode.STALLED, "not reading: closed to protect the hall")
+        if result.accepted:
+            self.metrics.moves.labels("accepted").inc(result.accepted)
+        if result.corrected:
+            self.metrics.moves.labels("corrected").inc(result.corrected)
+        hall_id = self.hall.hall_id
+        self.metrics.avatars.labels(hall_id).set(self.hall.bodies)
+        self.metrics.tick_seconds.labels(hall_id).observe(time.perf_counter() - started)
+
+    # ------------------------------------------------------------------- bus
+
+    async def _listen(self, sub: Subscription, handler: Callable[[dict[str, Any]], None]) -> None:
+        async for payload in sub:
+            try:
+                handler(payload)
+            except Exception:
+                log.exception("bad bus payload", extra={"hall": self.hall.hall_id})
+            self.flush()
+
+    def _on_chat(self, payload: dict[str, Any]) -> None:
+        self.hall.deliver_chat(ChatEvent.from_json(payload))
+
+    def _on_announce(self, payload: dict[str, Any]) -> None:
+        text = payload.get("text")
+        if isinstance(text, dict):
+            self.hall.announce({str(k): str(v) for k, v in text.items()})
