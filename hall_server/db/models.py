@@ -1,0 +1,148 @@
+"""Typed declarative models of the hall's tables.
+
+The initial migration (``hall_server/migrations/versions/0001_initial.py``)
+creates exactly these tables; ``tests/db/test_migrate.py`` fails when the two
+drift apart. Enumerations are strings with CHECK constraints rather than
+native enums, so the schema is the same on SQLite and PostgreSQL.
+
+No column ever holds a NIK: citizens are found by ``nik_digest``, an
+HMAC-SHA256 of the NIK under a key derived from the hall's secret.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    DateTime,
+    Dialect,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    TypeDecorator,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+#: Roles an account row can have (guests, spectators and bots have no account).
+ACCOUNT_ROLES = ("citizen", "officer", "supervisor", "admin")
+#: Account roles that sign in with a username and password.
+STAFF_ROLES = ("officer", "supervisor", "admin")
+
+#: Deterministic constraint names, so migrations can refer to them on every backend.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """A timezone-aware UTC datetime on every backend.
+
+    SQLite stores no offset and returns naive values; this type refuses naive
+    values on the way in and marks values UTC on the way out.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime; pass a timezone-aware UTC value")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Account(Base):
+    """A citizen (found by NIK digest) or a staff member (username + password)."""
+
+    __tablename__ = "accounts"
+    __table_args__ = (
+        CheckConstraint(_in("role", ACCOUNT_ROLES), name="role"),
+        CheckConstraint(
+            "(role = 'citizen' AND nik_digest IS NOT NULL AND username IS NULL)"
+            " OR (role <> 'citizen' AND username IS NOT NULL AND password_hash IS NOT NULL)",
+            name="credentials",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    role: Mapped[str] = mapped_column(String(16))
+    #: Staff sign-in name; NULL for citizens.
+    username: Mapped[str | None] = mapped_column(String(64), unique=True)
+    #: argon2id hash (PHC string); NULL for citizens.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    #: Hex HMAC-SHA256 of the NIK; NULL for staff. Never the NIK itself.
+    nik_digest: Mapped[str | None] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+
+
+class Hall(Base):
+    """A hall served by this backend, identified by a URL slug."""
+
+    __tablename__ = "halls"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    scene_id: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class HallSession(Base):
+    """One visit to a hall: from join to leave (or expiry of the resume grace)."""
+
+    __tablename__ = "sessions"
+
+    #: Random hex id chosen by the caller.
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    #: NULL for guests and spectators, who have no account.
+    account_id: Mapped[int | None] = mapped_column(ForeignKey("accounts.id"), index=True)
+    hall_id: Mapped[str] = mapped_column(ForeignKey("halls.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    #: Digest of the token that lets a dropped client resume its avatar.
+    resume_token_digest: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: Why the session ended ("left", "resume_expired", "kicked", ...); NULL while open.
+    end_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class SignInCode(Base):
+    """A one-time sign-in code sent to a citizen, stored only as a digest."""
+
+    __tablename__ = "sign_in_codes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    nik_digest: Mapped[str] = mapped_column(String(64), index=True)
+    code_digest: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: Guesses made against this code, the right one included.
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Set when the code is used, or superseded by a newer code.
+    used_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
