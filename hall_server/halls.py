@@ -19,7 +19,7 @@ from realtime.bus import Bus
 from realtime.endpoint import new_token
 from realtime.hall import Hall, HallRules
 from realtime.runtime import HallRuntime
-from scenes import demo_scene_path
+from scenes.bundled import demo_scene_path
 from scenes.loader import load_scene
 from scenes.model import Scene
 from scenes.spatial import Floorplan

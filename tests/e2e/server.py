@@ -1,0 +1,99 @@
+"""Start the real server with uvicorn on a free loopback port, in the test's loop."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import uvicorn
+from websockets.asyncio.client import ClientConnection, connect
+
+from hall_server.app import create_app
+from hall_server.settings import Settings
+
+
+@dataclass
+class RunningServer:
+    settings: Settings
+    port: int
+    http: httpx.AsyncClient
+
+    @property
+    def base(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def ws_url(self, hall: str) -> str:
+        return f"ws://127.0.0.1:{self.port}/ws/v1/halls/{hall}"
+
+    async def guest_token(self, name: str, role: str = "guest") -> str:
+        r = await self.http.post("/api/v1/auth/guest/token", json={"display_name": name, "role": role})
+        r.raise_for_status()
+        return str(r.json()["token"])
+
+    async def staff_token(self, username: str) -> str:
+        creds = (self.settings.data_dir / "dev-credentials.txt").read_text().splitlines()
+        password = next(line.split(": ", 1)[1] for line in creds if line.startswith(username + " "))
+        r = await self.http.post("/api/v1/auth/staff/token",
+                                 json={"username": username, "password": password})  # fmt: skip
+        r.raise_for_status()
+        return str(r.json()["token"])
+
+    async def join(self, hall: str, token: str, **extra: Any) -> tuple[ClientConnection, dict[str, Any]]:
+        ws = await connect(self.ws_url(hall), compression=None, max_size=2**20)
+        await ws.send(json.dumps({"type": "join", "token": token, **extra}))
+        welcome = await next_json(ws, "welcome")
+        return ws, welcome
+
+
+async def next_json(ws: ClientConnection, kind: str, timeout: float = 5.0) -> dict[str, Any]:
+    """The next JSON message of type ``kind`` (binary frames and others skipped)."""
+    async with asyncio.timeout(timeout):
+        while True:
+            raw = await ws.recv()
+            if isinstance(raw, str):
+                msg: dict[str, Any] = json.loads(raw)
+                if msg["type"] == kind:
+                    return msg
+
+
+def free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+@contextlib.asynccontextmanager
+async def running_server(data_dir: Path, **overrides: Any) -> AsyncIterator[RunningServer]:
+    sock = free_socket()
+    port = sock.getsockname()[1]
+    settings = Settings.from_env({}, data_dir=data_dir, port=port, **overrides)
+    config = uvicorn.Config(
+        create_app(settings),
+        ws_per_message_deflate=False,
+        log_config=None,
+        access_log=False,
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        async with asyncio.timeout(20):
+            while not server.started:
+                if task.done():
+                    task.result()
+                await asyncio.sleep(0.02)
+        async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
+            yield RunningServer(settings, port, http)
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, 15)
+        sock.close()

@@ -1,0 +1,51 @@
+"""Small scenes built in code for tests of the realtime core."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from scenes.loader import parse_scene
+from scenes.model import Scene
+
+
+def square(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
+    return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
+
+
+def room_data(
+    size: float = 60.0, wall: bool = True, spawns: list[tuple[float, float]] | None = None
+) -> dict[str, Any]:
+    """A square room; optionally a wall across the middle with a gap at the top."""
+    obstacles: list[dict[str, Any]] = []
+    if wall:
+        obstacles.append({"id": "wall", "kind": "wall", "polygon": square(29.8, 0, 30.2, size - 6)})
+    data = {
+        "format": "hall-scene/1",
+        "id": "test-room",
+        "name": {"id": "Ruang uji", "en": "Test room"},
+        "bounds": {"min": [0, 0], "max": [size, size]},
+        "floors": [{"id": "floor", "polygon": square(0, 0, size, size)}],
+        "obstacles": obstacles,
+        "spawns": [
+            {"id": f"spawn{i}", "position": list(p), "yaw": 0}
+            for i, p in enumerate(spawns or [(5.0, 5.0)])
+        ],
+        "seats": [],
+        "counters": [],
+        "zones": [{"id": "lobby", "kind": "lobby", "name": {"id": "Lobi", "en": "Lobby"},
+                   "polygon": square(0, 0, size, size)}],  # fmt: skip
+        "portals": [],
+        "assets": [],
+    }
+    return data
+
+
+def open_room(size: float = 60.0, wall: bool = True) -> Scene:
+    return parse_scene(room_data(size, wall))
+
+
+def write_room(path: Path, spawns: list[tuple[float, float]], wall: bool = False) -> Path:
+    path.write_text(json.dumps(room_data(60.0, wall, spawns)))
+    return path
