@@ -124,6 +124,16 @@ def nearest_on_boundary(p: Point, polygon: Vertices) -> Point:
     return best
 
 
+def collinear(polygon: Vertices, tolerance_m: float = 1e-9) -> bool:
+    """Every vertex lies on one line (the polygon has no area at all)."""
+    origin = polygon[0]
+    far = max(polygon, key=lambda p: math.dist(p, origin))
+    length = math.dist(far, origin)
+    if length == 0:
+        return True
+    return all(abs(cross(origin, far, p)) / length <= tolerance_m for p in polygon)
+
+
 def self_intersection(polygon: Vertices) -> tuple[int, int] | None:
     """Indices of two non-adjacent edges that touch or cross, or None if the polygon is simple.
 

@@ -97,7 +97,7 @@ def load_scene(path: str | os.PathLike[str] | Traversable) -> Scene:
         data = json.loads(raw, parse_constant=_reject_constant)
     except (ValueError, UnicodeDecodeError) as exc:
         problem = Problem("$", f"not valid JSON: {exc}")
-        raise SceneError(f"scene {source} is not valid JSON", [problem]) from exc
+        raise SceneError(f"scene {source} is {problem.message}", [problem]) from exc
     return parse_scene(data, source)
 
 
@@ -319,10 +319,13 @@ class _Checker:
                     self.report(f"{path}[{(j + 1) % len(polygon)}]", "repeats the previous vertex")
                 if repeated:
                     continue
-                if abs(geometry.signed_area(polygon)) < MIN_AREA_M2:
-                    self.report(path, f"{item.id!r} is degenerate: its area is zero")
+                if geometry.collinear(polygon):
+                    self.report(path, f"{item.id!r} is degenerate: its vertices are on one line")
                     continue
                 crossing = geometry.self_intersection(polygon)
+                if crossing is None and abs(geometry.signed_area(polygon)) < MIN_AREA_M2:
+                    self.report(path, f"{item.id!r} is degenerate: its area is almost zero")
+                    continue
                 if crossing is not None:
                     e1, e2 = crossing
                     self.report(path, f"{item.id!r} intersects itself: edges {e1} and {e2} meet")
@@ -430,7 +433,9 @@ class _Checker:
                 f"counter {counter.id!r} has no desk within {DESK_REACH_M} m of its service point",
             )
             return
-        _, desk = min(near, key=lambda pair: pair[0])
+        distance, desk = min(near, key=lambda pair: pair[0])
+        if distance == 0:
+            return  # inside the desk: reported as not walkable
         q = geometry.nearest_on_boundary(counter.position, desk.polygon)
         fx, fy = heading(counter.facing_deg)
         dx, dy = q[0] - counter.position[0], q[1] - counter.position[1]

@@ -60,7 +60,12 @@ _SMALL: Json = {
     ],
     "zones": [
         {"id": "loket", "kind": "wing", "name": text("Loket"), "polygon": rect(0, 0, 12, 12)},
-        {"id": "tunggu", "kind": "waiting", "name": text("Tunggu"), "polygon": rect(12.2, 0, 20, 12)},
+        {
+            "id": "tunggu",
+            "kind": "waiting",
+            "name": text("Tunggu"),
+            "polygon": rect(12.2, 0, 20, 12),
+        },
         {"id": "kios", "kind": "ticket_kiosk", "name": text("Kios"), "polygon": rect(16, 0, 20, 4)},
     ],
     "portals": [
