@@ -88,21 +88,23 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from hall_server.app import create_app
+    from hall_server.listen import listening_socket
     from hall_server.logs import configure
 
     demo = args.demo_citizens if args.demo_citizens is not None else (30 if args.demo else None)
     settings = _settings(args, demo_citizens=demo)
     configure(settings.log_level, json_lines=settings.log_json)
-    uvicorn.run(
+    config = uvicorn.Config(
         create_app(settings),
-        host=settings.host,
-        port=settings.port,
         ws_per_message_deflate=False,  # measured: ~2.7x CPU for little gain on quantised frames
         ws_max_size=max(65536, settings.limits.max_message_bytes * 4),
         access_log=False,  # our own access log omits client addresses
         log_config=None,
         lifespan="on",
     )
+    sock = listening_socket(settings.host, settings.port, settings.send_buffer_bytes)
+    print(f"hall server on http://{settings.host}:{settings.port}/", file=sys.stderr)
+    uvicorn.Server(config).run(sockets=[sock])
     return 0
 
 

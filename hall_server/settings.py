@@ -82,6 +82,9 @@ class Settings:
     resume_grace_s: float = 60.0
     #: A client whose outbound mailbox has not drained for this long is closed (4008).
     stall_close_s: float = 10.0
+    #: Kernel send buffer of each connection (None: the OS default, autotuned to MBs),
+    #: which bounds how long a client that stopped reading goes unnoticed.
+    send_buffer_bytes: int | None = 131072
     #: The join message must arrive within this time after the WebSocket opens.
     join_timeout_s: float = 10.0
     #: Simulated citizens walking in each demo hall (0 = none).

@@ -111,9 +111,13 @@ class Gateway:
         left = False
         try:
             left = await self._read(ws, client)
+            if left:
+                runtime.close(client.conn, CloseCode.NORMAL, "goodbye")
         finally:
             runtime.release(client.conn, left=left)
             runtime.flush()
+            if client.conn.closer is not None:
+                await client.conn.closer
 
     async def _join(self, ws: WebSocket, runtime: HallRuntime) -> _Client | None:
         try:
@@ -170,7 +174,7 @@ class Gateway:
     async def _read(self, ws: WebSocket, client: _Client) -> bool:
         """Pump messages until the socket closes; True if the client left."""
         runtime, conn = client.runtime, client.conn
-        while not conn.closing:
+        while conn.closer is None:
             try:
                 raw = await ws.receive()
             except (WebSocketDisconnect, RuntimeError):

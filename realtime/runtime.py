@@ -47,7 +47,8 @@ class Connection:
     socket: Socket
     mailbox: Mailbox = field(default_factory=Mailbox)
     writer: asyncio.Task[None] | None = None
-    closing: bool = False
+    #: set by :meth:`HallRuntime.close`: flushes the mailbox, then closes the socket
+    closer: asyncio.Task[None] | None = None
 
 
 class HallRuntime:
@@ -121,14 +122,13 @@ class HallRuntime:
 
     def close(self, conn: Connection, code: CloseCode, reason: str) -> None:
         """Close a connection without awaiting it (safe from the tick)."""
-        if conn.closing:
+        if conn.closer is not None:
             return
-        conn.closing = True
         conn.mailbox.close()
         self.metrics.closes.labels(str(int(code))).inc()
-        task = asyncio.create_task(self._close(conn, code, reason))
-        self._closers.add(task)
-        task.add_done_callback(self._closers.discard)
+        conn.closer = asyncio.create_task(self._close(conn, code, reason))
+        self._closers.add(conn.closer)
+        conn.closer.add_done_callback(self._closers.discard)
 
     async def _close(self, conn: Connection, code: CloseCode, reason: str) -> None:
         if conn.writer is not None:
@@ -149,9 +149,10 @@ class HallRuntime:
                     self.hall.leave(conn.avatar_id)
                 else:
                     self.hall.detach(conn.avatar_id, now=self.clock())
-        conn.mailbox.close()
-        if conn.writer is not None:
-            conn.writer.cancel()
+        if conn.closer is None:  # a closer flushes the mailbox first
+            conn.mailbox.close()
+            if conn.writer is not None:
+                conn.writer.cancel()
 
     async def _write(self, conn: Connection) -> None:
         mailbox, socket, metrics = conn.mailbox, conn.socket, self.metrics

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import socket
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +15,7 @@ import uvicorn
 from websockets.asyncio.client import ClientConnection, connect
 
 from hall_server.app import create_app
+from hall_server.listen import listening_socket
 from hall_server.settings import Settings
 
 
@@ -63,18 +63,11 @@ async def next_json(ws: ClientConnection, kind: str, timeout: float = 5.0) -> di
                     return msg
 
 
-def free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 @contextlib.asynccontextmanager
 async def running_server(data_dir: Path, **overrides: Any) -> AsyncIterator[RunningServer]:
-    sock = free_socket()
+    settings = Settings.from_env({}, data_dir=data_dir, **overrides)
+    sock = listening_socket("127.0.0.1", 0, settings.send_buffer_bytes)
     port = sock.getsockname()[1]
-    settings = Settings.from_env({}, data_dir=data_dir, port=port, **overrides)
     config = uvicorn.Config(
         create_app(settings),
         ws_per_message_deflate=False,

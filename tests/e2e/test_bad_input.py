@@ -1,0 +1,197 @@
+"""Every class of bad input gets its documented error; nothing crashes the hall."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.e2e.server import next_json, running_server
+from tests.helpers import write_room
+
+HALL = "test-room"
+
+
+@pytest.fixture
+async def server(tmp_path: Path):
+    scene = write_room(tmp_path / "room.json", [(5.0, 5.0), (6.0, 5.0)])
+    async with running_server(
+        tmp_path / "data",
+        scene_files=(scene,),
+        join_timeout_s=0.5,
+        max_connections_per_address=6,
+        messages_per_s=20.0,
+        message_burst=20,
+        abuse_strikes=10,
+    ) as srv:
+        yield srv
+
+
+async def closed_with(ws) -> int:
+    with pytest.raises(ConnectionClosed):
+        async with asyncio.timeout(5):
+            while True:
+                await ws.recv()
+    assert ws.close_code is not None
+    return ws.close_code
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ("{not json", "bad_json"),
+        ("[1, 2]", "bad_type"),
+        ('{"no_type": 1}', "bad_type"),
+        ('{"type": "teleport"}', "unknown_type"),
+        ('{"type": "move", "x": NaN, "y": 1, "yaw": 0, "anim": "walk"}', "bad_json"),
+        ('{"type": "move", "x": 1e999, "y": 1, "yaw": 0, "anim": "walk"}', "bad_value"),
+        ('{"type": "move", "x": "5", "y": 1, "yaw": 0, "anim": "walk"}', "bad_type"),
+        ('{"type": "move", "x": 5000, "y": 1, "yaw": 0, "anim": "walk"}', "out_of_range"),
+        ('{"type": "move", "x": 5, "y": 5, "yaw": 0, "anim": "moonwalk"}', "bad_value"),
+        ('{"type": "move", "x": 5, "y": 5, "seq": -1}', "bad_type"),
+        ('{"type": "chat", "text": ""}', "bad_value"),
+        ('{"type": "chat", "text": 42}', "bad_type"),
+        ('{"type": "chat", "channel": "private:nope", "text": "hi"}', "not_member"),
+        ('{"type": "emote", "emote": "dab"}', "bad_value"),
+        ('{"type": "channel_open", "with": [2]}', "forbidden"),
+        ('{"type": "channel_open", "with": "x"}', "bad_type"),
+        ('"' + "x" * 5000 + '"', "too_large"),
+    ],
+)
+async def test_a_bad_message_gets_a_named_error_and_the_connection_stays(server, message, code):
+    token = await server.guest_token("tamu")
+    ws, _ = await server.join(HALL, token)
+    await ws.send(message)
+    error = await next_json(ws, "error")
+    assert error["code"] == code
+    assert error["message"]
+    await ws.send(json.dumps({"type": "ping", "t": 7}))
+    assert (await next_json(ws, "pong"))["t"] == 7
+    await ws.close()
+
+
+async def test_a_binary_message_is_refused_with_an_error(server):
+    ws, _ = await server.join(HALL, await server.guest_token("tamu"))
+    await ws.send(b"\x00\x01")
+    assert (await next_json(ws, "error"))["code"] == "bad_type"
+    await ws.close()
+
+
+async def test_an_error_names_the_sequence_number_of_the_bad_message(server):
+    ws, _ = await server.join(HALL, await server.guest_token("tamu"))
+    await ws.send(json.dumps({"type": "emote", "emote": "dab", "seq": 12}))
+    assert (await next_json(ws, "error"))["ref"] == 12
+    await ws.close()
+
+
+async def test_a_flood_is_rate_limited_then_closed_as_abusive(server):
+    ws, _ = await server.join(HALL, await server.guest_token("tamu"))
+    for i in range(200):
+        await ws.send(json.dumps({"type": "ping", "t": i}))
+    errors = []
+    with pytest.raises(ConnectionClosed):
+        async with asyncio.timeout(5):
+            while True:
+                raw = await ws.recv()
+                if isinstance(raw, str) and json.loads(raw)["type"] == "error":
+                    errors.append(json.loads(raw)["code"])
+    assert errors and set(errors) == {"rate_limited"}
+    assert ws.close_code == 4029
+
+
+async def test_the_hall_keeps_serving_others_after_abuse(server):
+    good, _ = await server.join(HALL, await server.guest_token("baik"))
+    bad, _ = await server.join(HALL, await server.guest_token("nakal"))
+    for payload in ("{", "[]", '{"type": 1}', "x" * 10_000, '{"type":"move","x":null}'):
+        await bad.send(payload)
+    await good.send(json.dumps({"type": "ping", "t": 1}))
+    assert (await next_json(good, "pong"))["t"] == 1
+    await good.close()
+    await bad.close()
+
+
+@pytest.mark.parametrize(
+    ("join", "close"),
+    [
+        ({"type": "join", "token": "not-a-token"}, 4001),
+        ({"type": "join"}, 4001),
+        ({"type": "move", "x": 1}, 4000),
+    ],
+)
+async def test_a_bad_join_is_refused_with_its_close_code(server, join, close):
+    ws = await connect(server.ws_url(HALL))
+    await ws.send(json.dumps(join))
+    error = await next_json(ws, "error")
+    assert error["code"]
+    assert await closed_with(ws) == close
+
+
+async def test_an_expired_token_is_refused(server):
+    from hall_server.auth.tokens import issue_token
+    from hall_server.secrets import derive_key, resolve_secret_key
+
+    key = derive_key(resolve_secret_key(server.settings), "token")
+    token = issue_token(key, subject="guest:x", role="guest", ttl_s=10, now=1000.0, name="lama")
+    ws = await connect(server.ws_url(HALL))
+    await ws.send(json.dumps({"type": "join", "token": token}))
+    assert (await next_json(ws, "error"))["code"] == "token_expired"
+    assert await closed_with(ws) == 4001
+
+
+async def test_no_join_within_the_timeout_is_closed(server):
+    ws = await connect(server.ws_url(HALL))
+    assert await closed_with(ws) == 4010
+
+
+async def test_an_unknown_hall_is_closed_with_4004(server):
+    ws = await connect(server.ws_url("no-such-hall"))
+    assert await closed_with(ws) == 4004
+
+
+async def test_a_token_for_another_hall_is_forbidden(server):
+    r = await server.http.post("/api/v1/auth/guest/token",
+                               json={"display_name": "x", "role": "guest", "hall": "other"})  # fmt: skip
+    ws = await connect(server.ws_url(HALL))
+    await ws.send(json.dumps({"type": "join", "token": r.json()["token"]}))
+    assert (await next_json(ws, "error"))["code"] == "forbidden"
+    assert await closed_with(ws) == 4003
+
+
+async def test_too_many_connections_from_one_address_are_refused(server):
+    open_ = [await connect(server.ws_url(HALL)) for _ in range(6)]
+    extra = await connect(server.ws_url(HALL))
+    assert (await next_json(extra, "error"))["code"] == "too_many_connections"
+    assert await closed_with(extra) == 4029
+    for ws in open_:
+        await ws.close()
+
+
+async def test_a_spectator_may_watch_but_not_move_chat_or_gesture(server):
+    ws, welcome = await server.join(HALL, await server.guest_token("layar", role="spectator"))
+    assert welcome["you"]["role"] == "spectator"
+    for msg in (
+        {"type": "move", "x": 5, "y": 5, "yaw": 0, "anim": "walk"},
+        {"type": "chat", "text": "halo"},
+        {"type": "emote", "emote": "wave"},
+    ):
+        await ws.send(json.dumps(msg))
+        assert (await next_json(ws, "error"))["code"] == "forbidden"
+    await ws.close()
+
+
+async def test_an_officer_opens_a_private_channel_that_a_citizen_cannot(server):
+    officer, _ = await server.join(HALL, await server.staff_token("petugas1"))
+    citizen, welcome = await server.join(HALL, await server.guest_token("warga"))
+    await officer.send(json.dumps({"type": "channel_open", "with": [welcome["you"]["id"]]}))
+    opened = await next_json(citizen, "channel_opened")
+    await citizen.send(json.dumps({"type": "chat", "channel": opened["channel"], "text": "Mau urus KK"}))
+    line = await next_json(officer, "chat")
+    assert line["channel"] == opened["channel"] and line["text"] == "Mau urus KK"
+    await citizen.send(json.dumps({"type": "channel_close", "channel": opened["channel"]}))
+    assert (await next_json(citizen, "error"))["code"] == "forbidden"
+    await officer.close()
+    await citizen.close()
