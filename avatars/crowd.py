@@ -24,14 +24,46 @@ if TYPE_CHECKING:
 
 #: Given names common across Indonesia, for the demo's simulated visitors.
 NAMES = (
-    "Andi", "Siti", "Budi", "Dewi", "Rahmat", "Nurul", "Wayan", "Made", "Agus", "Sri",
-    "Hasan", "Fitri", "Yusuf", "Rina", "Ilham", "Putri", "Ketut", "Lestari", "Bayu", "Ayu",
-    "Fajar", "Intan", "Dimas", "Wulan", "Arif", "Sari", "Taufik", "Mega", "Yogi", "Indah",
-)  # fmt: skip
+    "Andi",
+    "Siti",
+    "Budi",
+    "Dewi",
+    "Rahmat",
+    "Nurul",
+    "Wayan",
+    "Made",
+    "Agus",
+    "Sri",
+    "Hasan",
+    "Fitri",
+    "Yusuf",
+    "Rina",
+    "Ilham",
+    "Putri",
+    "Ketut",
+    "Lestari",
+    "Bayu",
+    "Ayu",
+    "Fajar",
+    "Intan",
+    "Dimas",
+    "Wulan",
+    "Arif",
+    "Sari",
+    "Taufik",
+    "Mega",
+    "Yogi",
+    "Indah",
+)
 _PALETTE = ("#1f77b4", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
 #: (kind of destination, weight, seconds spent there: low, high)
-_PLAN = (("kiosk", 2, 4, 10), ("seat", 4, 20, 60), ("counter", 3, 15, 40),
-         ("booth", 2, 10, 30), ("info", 1, 5, 15))  # fmt: skip
+_PLAN = (
+    ("kiosk", 2, 4, 10),
+    ("seat", 4, 20, 60),
+    ("counter", 3, 15, 40),
+    ("booth", 2, 10, 30),
+    ("info", 1, 5, 15),
+)
 
 
 @dataclass(slots=True)
@@ -148,7 +180,7 @@ class Crowd:
 
         def centre(kind: ZoneKind) -> list[Point]:
             zones = self.scene.zones_of_kind(kind)
-            return [spot(tuple(np.mean(np.array(z.polygon), axis=0))) for z in zones]  # type: ignore[arg-type]
+            return [spot(tuple(np.mean(np.array(z.polygon), axis=0))) for z in zones]
 
         lanes = [spot(c.lane[min(len(c.lane) - 1, 2)]) for c in self.scene.counters if c.lane]
         return {

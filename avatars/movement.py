@@ -107,4 +107,5 @@ def accept_steps(
         idx = np.flatnonzero(moving)
         blocked = floor.step_blocked(start[idx], end[idx])
         ok[idx[blocked]] = False
-    return ok | still
+    accepted: NDArray[np.bool_] = ok | still
+    return accepted

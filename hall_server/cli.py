@@ -15,6 +15,7 @@ import json
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from hall_server.errors import HallError, SceneError
 from hall_server.settings import Settings
@@ -50,10 +51,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--database-url", help="SQLAlchemy URL (HALL_DATABASE_URL)")
     serve.add_argument("--tick-hz", type=float, help="ticks per second (HALL_TICK_HZ, default 20)")
-    serve.add_argument("--scene", type=Path, action="append", dest="scene_files",
-                       help="scene file to serve as a hall; repeatable (HALL_SCENE_FILES)")  # fmt: skip
-    serve.add_argument("--demo", action="store_true",
-                       help="add simulated citizens (30 unless --demo-citizens says otherwise)")  # fmt: skip
+    serve.add_argument(
+        "--scene",
+        type=Path,
+        action="append",
+        dest="scene_files",
+        help="scene file to serve as a hall; repeatable (HALL_SCENE_FILES)",
+    )
+    serve.add_argument(
+        "--demo",
+        action="store_true",
+        help="add simulated citizens (30 unless --demo-citizens says otherwise)",
+    )
     serve.add_argument("--demo-citizens", type=int, help="number of simulated citizens")
     serve.add_argument("--log-json", action="store_true", default=None, help="log JSON lines")
     serve.set_defaults(run=_serve)
@@ -76,9 +85,11 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _settings(args: argparse.Namespace, **extra: object) -> Settings:
-    overrides = {k: getattr(args, k, None) for k in ("host", "port", "data_dir", "database_url",
-                                                   "tick_hz", "log_json")}  # fmt: skip
+def _settings(args: argparse.Namespace, **extra: Any) -> Settings:
+    overrides = {
+        k: getattr(args, k, None)
+        for k in ("host", "port", "data_dir", "database_url", "tick_hz", "log_json")
+    }
     if getattr(args, "scene_files", None):
         overrides["scene_files"] = tuple(args.scene_files)
     return Settings.from_env(**overrides, **extra)
@@ -128,8 +139,10 @@ def _check_scene(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps({"file": str(path), "problems": []}))
         else:
-            print(f"{path}: ok ({scene.id}: {len(scene.counters)} counters, "
-                  f"{len(scene.zones)} zones, {len(scene.seats)} seats)")  # fmt: skip
+            print(
+                f"{path}: ok ({scene.id}: {len(scene.counters)} counters, "
+                f"{len(scene.zones)} zones, {len(scene.seats)} seats)"
+            )
     return 1 if failed else 0
 
 
@@ -154,8 +167,13 @@ def _add_staff(args: argparse.Namespace) -> int:
         await upgrade(settings.resolved_database_url)
         engine = create_engine(settings.resolved_database_url)
         try:
-            await create_staff(make_sessionmaker(engine), username=args.username, password=password,
-                               role=args.role, display_name=args.name or args.username)  # fmt: skip
+            await create_staff(
+                make_sessionmaker(engine),
+                username=args.username,
+                password=password,
+                role=args.role,
+                display_name=args.name or args.username,
+            )
         finally:
             await engine.dispose()
 

@@ -88,8 +88,9 @@ def build_runtime(spec: HallSpec, settings: Settings, *, bus: Bus, metrics: Metr
     if settings.demo_citizens > 0:
         crowd = Crowd(scene, spec.floor, np.random.default_rng(), settings.demo_citizens)
         crowd.populate(hall, time.monotonic())
-    return HallRuntime(hall, bus=bus, metrics=metrics, stall_close_s=settings.stall_close_s,
-                       driver=crowd)  # fmt: skip
+    return HallRuntime(
+        hall, bus=bus, metrics=metrics, stall_close_s=settings.stall_close_s, driver=crowd
+    )
 
 
 def identity_from_claims(claims: Claims) -> Identity:

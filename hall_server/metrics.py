@@ -48,16 +48,20 @@ class Metrics:
             "hall_errors_total", "Errors reported to clients, by code", ["code"], registry=r
         )
         self.closes = Counter(
-            "hall_ws_closes_total", "WebSocket closes initiated by the server, by close code",
-            ["code"], registry=r,
-        )  # fmt: skip
+            "hall_ws_closes_total",
+            "WebSocket closes initiated by the server, by close code",
+            ["code"],
+            registry=r,
+        )
         self.moves = Counter(
             "hall_moves_total", "Proposed moves by outcome", ["outcome"], registry=r
         )
         self.http_requests = Counter(
-            "hall_http_requests_total", "HTTP requests by route template and status",
-            ["route", "status"], registry=r,
-        )  # fmt: skip
+            "hall_http_requests_total",
+            "HTTP requests by route template and status",
+            ["route", "status"],
+            registry=r,
+        )
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

@@ -87,8 +87,12 @@ class Gateway:
         address = ws.client.host if ws.client else "unknown"
         await ws.accept()
         if self._per_address.get(address, 0) >= self.limits.max_connections_per_address:
-            await self._refuse(ws, CloseCode.ABUSIVE, "too_many_connections",
-                               "too many connections from your address")  # fmt: skip
+            await self._refuse(
+                ws,
+                CloseCode.ABUSIVE,
+                "too_many_connections",
+                "too many connections from your address",
+            )
             return
         self._per_address[address] = self._per_address.get(address, 0) + 1
         self.metrics.connections.labels(hall_id).inc()
@@ -253,9 +257,13 @@ class Gateway:
 
 async def _on_move(client: _Client, msg: dict[str, Any]) -> None:
     client.runtime.hall.propose_move(
-        client.conn.avatar_id, msg.get("x"), msg.get("y"), msg.get("yaw", 0.0),
-        msg.get("anim", "walk"), _seq(msg),
-    )  # fmt: skip
+        client.conn.avatar_id,
+        msg.get("x"),
+        msg.get("y"),
+        msg.get("yaw", 0.0),
+        msg.get("anim", "walk"),
+        _seq(msg),
+    )
 
 
 async def _on_chat(client: _Client, msg: dict[str, Any]) -> None:

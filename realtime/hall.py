@@ -536,9 +536,23 @@ class Hall:
         old = len(self.active)
         new = old * 2
         for name in (
-            "pos", "yaw", "anim", "flags", "ids", "active", "attached", "body", "cell", "dirty",
-            "last_move_at", "pending", "pending_pos", "pending_yaw", "pending_anim", "pending_seq",
-        ):  # fmt: skip
+            "pos",
+            "yaw",
+            "anim",
+            "flags",
+            "ids",
+            "active",
+            "attached",
+            "body",
+            "cell",
+            "dirty",
+            "last_move_at",
+            "pending",
+            "pending_pos",
+            "pending_yaw",
+            "pending_anim",
+            "pending_seq",
+        ):
             arr = getattr(self, name)
             grown = np.zeros((new, *arr.shape[1:]), dtype=arr.dtype)
             grown[:old] = arr

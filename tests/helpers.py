@@ -34,8 +34,14 @@ def room_data(
         ],
         "seats": [],
         "counters": [],
-        "zones": [{"id": "lobby", "kind": "lobby", "name": {"id": "Lobi", "en": "Lobby"},
-                   "polygon": square(0, 0, size, size)}],  # fmt: skip
+        "zones": [
+            {
+                "id": "lobby",
+                "kind": "lobby",
+                "name": {"id": "Lobi", "en": "Lobby"},
+                "polygon": square(0, 0, size, size),
+            }
+        ],
         "portals": [],
         "assets": [],
     }

@@ -17,8 +17,11 @@ RULES = MoveRules(max_speed_m_s=3.0)
 
 
 def _accept(start, end, dt=0.1):
-    return bool(accept_steps(FLOOR, RULES, np.array([start], float), np.array([end], float),
-                             np.array([dt]))[0])  # fmt: skip
+    return bool(
+        accept_steps(
+            FLOOR, RULES, np.array([start], float), np.array([end], float), np.array([dt])
+        )[0]
+    )
 
 
 def test_a_short_step_on_open_floor_is_accepted():

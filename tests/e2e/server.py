@@ -33,19 +33,24 @@ class RunningServer:
         return f"ws://127.0.0.1:{self.port}/ws/v1/halls/{hall}"
 
     async def guest_token(self, name: str, role: str = "guest") -> str:
-        r = await self.http.post("/api/v1/auth/guest/token", json={"display_name": name, "role": role})
+        r = await self.http.post(
+            "/api/v1/auth/guest/token", json={"display_name": name, "role": role}
+        )
         r.raise_for_status()
         return str(r.json()["token"])
 
     async def staff_token(self, username: str) -> str:
         creds = (self.settings.data_dir / "dev-credentials.txt").read_text().splitlines()
         password = next(line.split(": ", 1)[1] for line in creds if line.startswith(username + " "))
-        r = await self.http.post("/api/v1/auth/staff/token",
-                                 json={"username": username, "password": password})  # fmt: skip
+        r = await self.http.post(
+            "/api/v1/auth/staff/token", json={"username": username, "password": password}
+        )
         r.raise_for_status()
         return str(r.json()["token"])
 
-    async def join(self, hall: str, token: str, **extra: Any) -> tuple[ClientConnection, dict[str, Any]]:
+    async def join(
+        self, hall: str, token: str, **extra: Any
+    ) -> tuple[ClientConnection, dict[str, Any]]:
         ws = await connect(self.ws_url(hall), compression=None, max_size=2**20)
         await ws.send(json.dumps({"type": "join", "token": token, **extra}))
         welcome = await next_json(ws, "welcome")

@@ -153,8 +153,9 @@ async def test_an_unknown_hall_is_closed_with_4004(server):
 
 
 async def test_a_token_for_another_hall_is_forbidden(server):
-    r = await server.http.post("/api/v1/auth/guest/token",
-                               json={"display_name": "x", "role": "guest", "hall": "other"})  # fmt: skip
+    r = await server.http.post(
+        "/api/v1/auth/guest/token", json={"display_name": "x", "role": "guest", "hall": "other"}
+    )
     ws = await connect(server.ws_url(HALL))
     await ws.send(json.dumps({"type": "join", "token": r.json()["token"]}))
     assert (await next_json(ws, "error"))["code"] == "forbidden"
@@ -188,7 +189,9 @@ async def test_an_officer_opens_a_private_channel_that_a_citizen_cannot(server):
     citizen, welcome = await server.join(HALL, await server.guest_token("warga"))
     await officer.send(json.dumps({"type": "channel_open", "with": [welcome["you"]["id"]]}))
     opened = await next_json(citizen, "channel_opened")
-    await citizen.send(json.dumps({"type": "chat", "channel": opened["channel"], "text": "Mau urus KK"}))
+    await citizen.send(
+        json.dumps({"type": "chat", "channel": opened["channel"], "text": "Mau urus KK"})
+    )
     line = await next_json(officer, "chat")
     assert line["channel"] == opened["channel"] and line["text"] == "Mau urus KK"
     await citizen.send(json.dumps({"type": "channel_close", "channel": opened["channel"]}))

@@ -12,7 +12,7 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from realtime import codec
-from tests.e2e.server import RunningServer, next_json, running_server
+from tests.e2e.server import RunningServer, running_server
 from tests.helpers import write_room
 
 HALL = "test-room"
@@ -24,8 +24,13 @@ async def server(tmp_path: Path):
     scene = write_room(tmp_path / "room.json", SPAWNS)
     # A high speed limit lets tests cross the room quickly; the limit itself is
     # tested in tests/avatars/test_movement.py and below.
-    async with running_server(tmp_path / "data", scene_files=(scene,), aoi_cell_m=10.0,
-                              resume_grace_s=30.0, max_speed_m_s=20.0) as srv:  # fmt: skip
+    async with running_server(
+        tmp_path / "data",
+        scene_files=(scene,),
+        aoi_cell_m=10.0,
+        resume_grace_s=30.0,
+        max_speed_m_s=20.0,
+    ) as srv:
         yield srv
 
 
@@ -105,7 +110,11 @@ async def test_each_client_sees_exactly_the_avatars_in_its_area_of_interest(serv
     await eventually(lambda: set(a.view) == {ids["a"]} and set(d.view) == {ids["b"], ids["d"]})
     bx, by = d.view[ids["b"]]
     assert (bx, by) == pytest.approx((51.0, 5.0), abs=0.01)
-    assert any(p["id"] == ids["b"] and p["name"] == "b" for m in d.of_type("profiles") for p in m["avatars"])
+    assert any(
+        p["id"] == ids["b"] and p["name"] == "b"
+        for m in d.of_type("profiles")
+        for p in m["avatars"]
+    )
     for cl in (a, b, c, d):
         await cl.close()
 

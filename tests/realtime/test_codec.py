@@ -28,9 +28,13 @@ def _records(rows: list[tuple[int, float, float, float, int, int]]) -> np.ndarra
     )
 
 
-@given(st.lists(avatar, max_size=40), st.lists(avatar, max_size=40),
-       st.lists(st.integers(0, 2**32 - 1), max_size=40), st.booleans(),
-       st.integers(0, 2**32 - 1))  # fmt: skip
+@given(
+    st.lists(avatar, max_size=40),
+    st.lists(avatar, max_size=40),
+    st.lists(st.integers(0, 2**32 - 1), max_size=40),
+    st.booleans(),
+    st.integers(0, 2**32 - 1),
+)
 def test_frame_round_trips_within_quantisation_error(entered, updated, left, full, tick):
     ent, upd = _records(entered), _records(updated)
     half = len(upd) // 2
@@ -49,7 +53,9 @@ def test_frame_round_trips_within_quantisation_error(entered, updated, left, ful
         if rows:
             want = np.array([[r[1], r[2]] for r in rows])
             assert np.all(np.abs(codec.positions_m(got) - want) <= codec.POSITION_STEP_M / 2 + 1e-9)
-            yaw_err = np.abs((codec.yaw_deg(got) - np.array([r[3] for r in rows]) + 180) % 360 - 180)
+            yaw_err = np.abs(
+                (codec.yaw_deg(got) - np.array([r[3] for r in rows]) + 180) % 360 - 180
+            )
             assert np.all(yaw_err <= codec.YAW_STEP_DEG / 2 + 1e-6)
             assert got["anim"].tolist() == [r[4] for r in rows]
             assert got["flags"].tolist() == [r[5] for r in rows]

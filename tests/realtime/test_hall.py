@@ -55,9 +55,12 @@ class Viewer:
             self.view.pop(i, None)
 
 
-def join(hall: Hall, name: str, pos: tuple[float, float], role: Role = Role.CITIZEN, now: float = 0.0):
-    j = hall.join(Identity(f"sub:{name}", role, name), Appearance(), now=now,
-                  position=(pos[0], pos[1], 0.0))  # fmt: skip
+def join(
+    hall: Hall, name: str, pos: tuple[float, float], role: Role = Role.CITIZEN, now: float = 0.0
+):
+    j = hall.join(
+        Identity(f"sub:{name}", role, name), Appearance(), now=now, position=(pos[0], pos[1], 0.0)
+    )
     return j.avatar_id
 
 
@@ -93,7 +96,14 @@ def test_each_viewer_sees_exactly_the_avatars_in_its_area_of_interest():
         for aid in ids:
             x, y, _ = hall.position(aid)
             step = rng.uniform(-0.14, 0.14, size=2)
-            hall.propose_move(aid, min(59.0, max(1.0, x + step[0])), min(59.0, max(1.0, y + step[1])), 0.0, "walk", 1)
+            hall.propose_move(
+                aid,
+                min(59.0, max(1.0, x + step[0])),
+                min(59.0, max(1.0, y + step[1])),
+                0.0,
+                "walk",
+                1,
+            )
         tick(hall, viewers, now)
         for aid in ids:
             truth = hall.visible_ids(aid)
@@ -161,7 +171,11 @@ def test_only_the_latest_proposal_between_ticks_counts():
 
 def test_proximity_chat_reaches_those_in_range_and_no_one_else():
     hall = make_hall(chat_radius_m=8.0)
-    speaker, near, far = join(hall, "s", (10, 10)), join(hall, "n", (15, 10)), join(hall, "f", (19, 10))
+    speaker, near, far = (
+        join(hall, "s", (10, 10)),
+        join(hall, "n", (15, 10)),
+        join(hall, "f", (19, 10)),
+    )
     spectator = join(hall, "spec", (0, 0), role=Role.SPECTATOR)
     viewers = {i: Viewer() for i in (speaker, near, far, spectator)}
     drain(hall, viewers)
@@ -260,7 +274,12 @@ def test_the_hall_refuses_avatars_beyond_its_limit_but_not_spectators():
 
 @pytest.mark.parametrize(
     ("anim", "emote", "text"),
-    [("fly", "wave", "x"), ("walk", "dance", "x"), ("walk", "wave", "x" * 501), ("walk", "wave", 5)],
+    [
+        ("fly", "wave", "x"),
+        ("walk", "dance", "x"),
+        ("walk", "wave", "x" * 501),
+        ("walk", "wave", 5),
+    ],
 )
 def test_bad_fields_are_errors(anim, emote, text):
     hall = make_hall()
