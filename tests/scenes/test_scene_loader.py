@@ -347,3 +347,9 @@ def test_a_scene_without_counters_needs_no_waiting_zone(small: Json) -> None:
     small["seats"].append({"id": "kursi-3", "position": [8.5, 9.6], "yaw": 0})
     small["name"] = text("Ruang kosong")
     assert check_scene(small) == []
+
+
+def test_example_in_the_format_document_is_a_valid_scene() -> None:
+    doc = (Path(__file__).parents[2] / "docs" / "scene-format.md").read_text(encoding="utf-8")
+    example = doc.split("```json\n", 1)[1].split("```", 1)[0]
+    assert check_scene(json.loads(example)) == []
