@@ -416,6 +416,8 @@ class Floorplan:
         ``within`` restricts them to a polygon (a zone's, say). ``ValueError``
         when no walkable point can be found there.
         """
+        if n <= 0:
+            return np.zeros((0, 2))
         lo, hi = self._lo, self._hi
         if within is not None:
             poly = np.asarray(within, dtype=np.float64)

@@ -162,6 +162,7 @@ def test_random_walkable_points_are_walkable_and_reproducible(small_plan: Floorp
     assert first.shape == (200, 2)
     assert small_plan.is_walkable(first).all()
     assert np.array_equal(first, again)
+    assert small_plan.random_walkable(np.random.default_rng(7), 0).shape == (0, 2)
 
 
 def test_random_walkable_points_can_be_kept_inside_a_zone(small_scene: Scene) -> None:
