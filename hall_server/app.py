@@ -159,6 +159,31 @@ def create_app(settings: Settings) -> FastAPI:
         """The hall's scene file (docs/scene-format.md)."""
         return FileResponse(_spec(request, hall_id).scene_path, media_type="application/json")
 
+    @app.get("/api/v1/halls/{hall_id}/stats", tags=["halls"])
+    async def hall_stats(
+        request: Request,
+        hall_id: str,
+        _claims: Annotated[Claims, Depends(require_role("supervisor", "admin"))],
+    ) -> dict[str, Any]:
+        """Tick duration percentiles over the latest ticks (supervisors and admins)."""
+        runtime: HallRuntime | None = request.app.state.runtimes.get(hall_id)
+        if runtime is None:
+            raise NotFound("no hall with this id", code="unknown_hall")
+        ticks = sorted(runtime.tick_durations)
+        bodies, attached = runtime.hall.counts()
+
+        def pct(q: float) -> float | None:
+            return (
+                round(ticks[min(len(ticks) - 1, int(q * len(ticks)))] * 1000, 3) if ticks else None
+            )
+
+        return {
+            "avatars": bodies,
+            "connections": attached,
+            "ticks": len(ticks),
+            "tick_ms": {"p50": pct(0.5), "p99": pct(0.99), "max": pct(1.0)},
+        }
+
     @app.post("/api/v1/halls/{hall_id}/announcements", tags=["halls"], status_code=202)
     async def announce(
         request: Request,

@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -75,6 +76,8 @@ class HallRuntime:
         self._subs: list[Subscription] = []
         self._closers: set[asyncio.Task[None]] = set()
         self.last_tick_at: float | None = None
+        #: durations of the latest ticks in seconds, for /api/v1/halls/{id}/stats
+        self.tick_durations: deque[float] = deque(maxlen=4000)
         self.chat_topic = f"hall.{hall.hall_id}.chat"
         self.announce_topic = f"hall.{hall.hall_id}.announce"
 
@@ -212,7 +215,9 @@ class HallRuntime:
             self.metrics.moves.labels("corrected").inc(result.corrected)
         hall_id = self.hall.hall_id
         self.metrics.avatars.labels(hall_id).set(self.hall.bodies)
-        self.metrics.tick_seconds.labels(hall_id).observe(time.perf_counter() - started)
+        took = time.perf_counter() - started
+        self.tick_durations.append(took)
+        self.metrics.tick_seconds.labels(hall_id).observe(took)
 
     # ------------------------------------------------------------------- bus
 
