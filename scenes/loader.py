@@ -19,7 +19,7 @@ import json
 import math
 import os
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -140,7 +140,7 @@ def scene_schema() -> dict[str, Any]:
     return schema
 
 
-def json_path(parts: Iterator[str | int] | Any) -> str:
+def json_path(parts: Iterable[str | int]) -> str:
     """``["counters", 2, "lane"]`` → ``$.counters[2].lane``."""
     path = "$"
     for part in parts:
