@@ -20,6 +20,7 @@ run: sync
 	.venv/bin/hall-server serve --demo
 
 test: sync
+	sh scripts/install-test-services.sh
 	.venv/bin/python -m pytest
 
 lint: sync

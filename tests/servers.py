@@ -1,0 +1,108 @@
+"""Real PostgreSQL and Redis servers for the test session, on loopback.
+
+Started once per session by tests/conftest.py when their binaries are
+installed (``.ci/run`` installs Debian's postgresql and redis-server), and
+exported as ``HALL_TEST_POSTGRES_URL`` and ``HALL_TEST_REDIS_URL``. Tests for
+those backends skip when a URL is missing, except under CI (``CI`` set),
+where a missing server is a failure: CI must prove every backend.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for_port(port: int, timeout: float = 20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise RuntimeError(f"server on port {port} did not start")
+
+
+@dataclass
+class Servers:
+    procs: list[subprocess.Popen[bytes]] = field(default_factory=list)
+    cleanup: list[str] = field(default_factory=list)
+    pg_stop: list[str] | None = None
+
+    def stop(self) -> None:
+        if self.pg_stop:
+            subprocess.run(self.pg_stop, capture_output=True, check=False)
+        for proc in self.procs:
+            proc.terminate()
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        for path in self.cleanup:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _pg_bindir() -> str | None:
+    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
+    if found:
+        return str(Path(found[-1]).parent)
+    initdb = shutil.which("initdb")
+    return str(Path(initdb).parent) if initdb else None
+
+
+def start_postgres(servers: Servers) -> str | None:
+    bindir = _pg_bindir()
+    if bindir is None:
+        return None
+    root = tempfile.mkdtemp(prefix="hall-pg-")
+    servers.cleanup.append(root)
+    data = os.path.join(root, "data")
+    # PostgreSQL refuses to run as root; CI runs as root, so run it as "postgres".
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(root, "postgres", "postgres")
+        os.chmod(root, 0o700)
+        as_user = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    subprocess.run(
+        [*as_user, f"{bindir}/initdb", "-D", data, "-U", "hall", "--auth=trust", "-E", "UTF8"],
+        check=True,
+        capture_output=True,
+    )
+    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(
+        [*as_user, f"{bindir}/pg_ctl", "-D", data, "-o", options, "-l", f"{root}/log", "-w", "start"],
+        check=True,
+        capture_output=True,
+    )
+    servers.pg_stop = [*as_user, f"{bindir}/pg_ctl", "-D", data, "-m", "immediate", "stop"]
+    _wait_for_port(port)
+    return f"postgresql://hall@127.0.0.1:{port}/postgres"
+
+
+def start_redis(servers: Servers) -> str | None:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        return None
+    port = free_port()
+    proc = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    servers.procs.append(proc)
+    _wait_for_port(port)
+    return f"redis://127.0.0.1:{port}/0"
