@@ -21,7 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
-from hall_server.auth.codes import LogCodeSender
+from hall_server.auth.codes import LogCodeSender, NoCodeSender
 from hall_server.auth.routes import auth_router, require_role
 from hall_server.auth.service import AuthService
 from hall_server.auth.staff import seed_dev_staff
@@ -71,7 +71,8 @@ def create_app(settings: Settings) -> FastAPI:
         auth = AuthService(
             sessions,
             secret,
-            LogCodeSender(),
+            # Development prints codes to the log; production must never do that.
+            LogCodeSender() if settings.environment == "development" else NoCodeSender(),
             token_ttl_s=settings.token_ttl_s,
             code_ttl_s=settings.code_ttl_s,
         )

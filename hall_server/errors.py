@@ -19,7 +19,8 @@ Tree::
     ├── Forbidden               forbidden (the role may not do this)
     ├── LimitExceeded           rate_limited, hall_full, too_many_connections
     ├── NotFound                not_found, unknown_hall, resume_expired
-    └── Conflict                conflict, already_joined
+    ├── Conflict                conflict, already_joined
+    └── Unavailable             sign_in_unavailable (a needed service is not configured or down)
 """
 
 from __future__ import annotations
@@ -104,3 +105,10 @@ class Conflict(HallError):
 
     code = "conflict"
     http_status = 409
+
+
+class Unavailable(HallError):
+    """A service the request needs is not configured or not reachable."""
+
+    code = "unavailable"
+    http_status = 503

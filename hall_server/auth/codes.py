@@ -13,6 +13,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Protocol
 
+from hall_server.errors import Unavailable
+
 CODE_DIGITS = 6
 
 logger = logging.getLogger(__name__)
@@ -71,3 +73,17 @@ class LogCodeSender:
 
     async def send(self, message: CodeMessage) -> None:
         self._log.warning("sign-in code for %s: %s", message.nik_masked, message.code)
+
+
+class NoCodeSender:
+    """Production without a gateway: refuse to send rather than log codes.
+
+    A real SMS or WhatsApp gateway implements :class:`CodeSender`; until one
+    is configured, citizen sign-in answers ``sign_in_unavailable`` (503).
+    """
+
+    async def send(self, message: CodeMessage) -> None:
+        raise Unavailable(
+            "citizen sign-in is not available: no code gateway is configured",
+            code="sign_in_unavailable",
+        )
