@@ -102,10 +102,10 @@ class HallRuntime:
 
     @property
     def ticking(self) -> bool:
-        """The tick task runs and ticked within the last second."""
+        """The tick task runs and ticked within the last two seconds."""
         if not self._tasks or self._tasks[0].done() or self.last_tick_at is None:
             return False
-        return self.clock() - self.last_tick_at < 1.0
+        return self.clock() - self.last_tick_at < 2.0
 
     # ----------------------------------------------------------- connections
 

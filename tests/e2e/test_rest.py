@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import re
@@ -23,8 +24,10 @@ async def server(tmp_path: Path):
 
 async def test_health_readiness_and_metrics(server):
     assert (await server.http.get("/healthz")).json() == {"status": "ok"}
-    ready = await server.http.get("/readyz")
-    assert ready.status_code == 200 and ready.json()["ready"] is True
+    async with asyncio.timeout(10):  # as an orchestrator would: poll until ready
+        while (ready := await server.http.get("/readyz")).status_code != 200:
+            await asyncio.sleep(0.1)
+    assert ready.json() == {"ready": True, "problems": []}
     metrics = (await server.http.get("/metrics")).text
     for name in ("hall_ws_connections", "hall_avatars", "hall_tick_seconds_bucket",
                  "hall_messages_in_total", "hall_bytes_out_total", "hall_errors_total"):  # fmt: skip
