@@ -30,6 +30,7 @@ from hall_server.db.engine import create_engine, make_sessionmaker
 from hall_server.db.migrate import upgrade
 from hall_server.errors import HallError, NotFound
 from hall_server.halls import HallSpec, build_runtime, identity_from_claims, load_hall_specs
+from hall_server.journal import DatabaseJournal
 from hall_server.metrics import Metrics
 from hall_server.secrets import resolve_secret_key
 from hall_server.settings import Settings
@@ -79,10 +80,15 @@ def create_app(settings: Settings) -> FastAPI:
         bus: Bus = RedisBus(settings.bus_url) if settings.bus_url else InProcessBus()
         metrics = Metrics()
         specs = load_hall_specs(settings)
+        journal = DatabaseJournal(sessions)
         runtimes: dict[str, HallRuntime] = {}
         for spec in specs.values():
-            runtimes[spec.hall_id] = build_runtime(spec, settings, bus=bus, metrics=metrics)
-            await runtimes[spec.hall_id].start()
+            await journal.register_hall(
+                hall_id=spec.hall_id, name=spec.name["id"], scene_id=spec.scene_id
+            )
+            runtime = build_runtime(spec, settings, bus=bus, metrics=metrics, journal=journal)
+            runtimes[spec.hall_id] = runtime
+            await runtime.start()
 
         def authenticate(token: str) -> tuple[Identity, str | None]:
             claims = auth.verify(token)

@@ -18,6 +18,7 @@ from hall_server.settings import Settings
 from realtime.bus import Bus
 from realtime.endpoint import new_token
 from realtime.hall import Hall, HallRules
+from realtime.journal import Journal
 from realtime.runtime import HallRuntime
 from scenes.bundled import demo_scene_path
 from scenes.loader import load_scene
@@ -66,7 +67,14 @@ def hall_rules(settings: Settings) -> HallRules:
     )
 
 
-def build_runtime(spec: HallSpec, settings: Settings, *, bus: Bus, metrics: Metrics) -> HallRuntime:
+def build_runtime(
+    spec: HallSpec,
+    settings: Settings,
+    *,
+    bus: Bus,
+    metrics: Metrics,
+    journal: Journal | None = None,
+) -> HallRuntime:
     """Assemble a hall and its runtime; the demo crowd joins when configured."""
     scene = spec.scene
     b = scene.bounds
@@ -89,7 +97,12 @@ def build_runtime(spec: HallSpec, settings: Settings, *, bus: Bus, metrics: Metr
         crowd = Crowd(scene, spec.floor, np.random.default_rng(), settings.demo_citizens)
         crowd.populate(hall, time.monotonic())
     return HallRuntime(
-        hall, bus=bus, metrics=metrics, stall_close_s=settings.stall_close_s, driver=crowd
+        hall,
+        bus=bus,
+        metrics=metrics,
+        stall_close_s=settings.stall_close_s,
+        driver=crowd,
+        journal=journal,
     )
 
 

@@ -172,6 +172,16 @@ class Gateway:
             await self._refuse(ws, code, exc.code, str(exc))
             return None
         conn = runtime.attach(joined.avatar_id, ws)
+        if not joined.resumed:
+            runtime.record(
+                runtime.journal.started(
+                    session_id=joined.session_id,
+                    hall_id=runtime.hall.hall_id,
+                    role=identity.role.value,
+                    subject=identity.subject,
+                    resume_token=joined.resume_token,
+                )
+            )
         limits = self.limits
         return _Client(runtime, conn, TokenBucket(limits.messages_per_s, limits.message_burst))
 

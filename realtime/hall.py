@@ -188,6 +188,7 @@ class Hall:
         self._overview: set[int] = set()  # attached spectators: they see the whole hall
         self._channels: dict[str, set[int]] = {}  # private channel -> member slots
         self._control: dict[int, list[str]] = {}  # avatar id -> JSON texts
+        self._ended: list[tuple[str, str]] = []  # (session id, reason) of ended sessions
         self.bodies = 0
 
     # ------------------------------------------------------------------ joins
@@ -292,7 +293,7 @@ class Hall:
 
     def leave(self, avatar_id: int) -> None:
         """The avatar leaves for good: others see it leave at the next tick."""
-        self._remove(self._slot(avatar_id))
+        self._remove(self._slot(avatar_id), "left")
 
     # --------------------------------------------------------------- messages
 
@@ -473,6 +474,15 @@ class Hall:
         self._freed_this_tick.clear()
         return TickResult(frames, expired, accepted, corrected)
 
+    def drain_ended(self) -> list[tuple[str, str]]:
+        """Sessions that ended since the last call: (session id, reason)."""
+        out, self._ended = self._ended, []
+        return out
+
+    def sessions(self) -> list[str]:
+        """Session ids of every connected or resumable avatar (not the driven ones)."""
+        return [av.session_id for av in self._avatars.values() if not av.driven]
+
     def drain_control(self) -> dict[int, list[str]]:
         """JSON texts to send, by avatar id, in order. Empties the queue."""
         out, self._control = self._control, {}
@@ -633,8 +643,10 @@ class Hall:
             "flags": int(self.flags[slot]),
         }
 
-    def _remove(self, slot: int) -> None:
+    def _remove(self, slot: int, reason: str) -> None:
         av = self._avatars.pop(slot)
+        if not av.driven:
+            self._ended.append((av.session_id, reason))
         self._by_id.pop(av.avatar_id, None)
         self._by_resume.pop(av.resume_token, None)
         cell = int(self.cell[slot])
@@ -670,7 +682,7 @@ class Hall:
         ]
         expired = [self._avatars[s].avatar_id for s in gone]
         for slot in gone:
-            self._remove(slot)
+            self._remove(slot, "expired")
         return expired
 
     def _apply_moves(self, now: float) -> tuple[int, int]:

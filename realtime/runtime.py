@@ -13,7 +13,7 @@ import contextlib
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from hall_server.metrics import Metrics
 from realtime.bus import Bus, Subscription
 from realtime.closes import CloseCode
 from realtime.hall import ChatEvent, Hall
+from realtime.journal import Journal, NullJournal
 from realtime.mailbox import Mailbox
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,7 @@ class HallRuntime:
         stall_close_s: float,
         clock: Callable[[], float] = time.monotonic,
         driver: Driver | None = None,
+        journal: Journal | None = None,
     ) -> None:
         self.hall = hall
         self.bus = bus
@@ -71,6 +73,8 @@ class HallRuntime:
         self.stall_close_s = stall_close_s
         self.clock = clock
         self.driver = driver
+        self.journal: Journal = journal or NullJournal()
+        self._records: set[asyncio.Task[None]] = set()
         self.connections: dict[int, Connection] = {}
         self._tasks: list[asyncio.Task[Any]] = []
         self._subs: list[Subscription] = []
@@ -92,13 +96,15 @@ class HallRuntime:
         self._tasks.append(asyncio.create_task(self._listen(announce, self._on_announce)))
 
     async def stop(self) -> None:
+        for session_id in self.hall.sessions():
+            self.record(self.journal.ended(session_id=session_id, reason="shutdown"))
         for conn in list(self.connections.values()):
             self.close(conn, CloseCode.GOING_AWAY, "server shutting down")
         for task in self._tasks:
             task.cancel()
         for sub in self._subs:
             await sub.close()
-        await asyncio.gather(*self._tasks, *self._closers, return_exceptions=True)
+        await asyncio.gather(*self._tasks, *self._closers, *self._records, return_exceptions=True)
 
     @property
     def ticking(self) -> bool:
@@ -116,8 +122,23 @@ class HallRuntime:
         self.flush()
         return conn
 
+    def record(self, call: Coroutine[Any, Any, None]) -> None:
+        """Run a journal call in the background; a failure is logged, never raised."""
+
+        async def run() -> None:
+            try:
+                await call
+            except Exception:
+                log.exception("session journal failed", extra={"hall": self.hall.hall_id})
+
+        task = asyncio.create_task(run())
+        self._records.add(task)
+        task.add_done_callback(self._records.discard)
+
     def flush(self) -> None:
         """Move the hall's queued control messages into the mailboxes."""
+        for session_id, reason in self.hall.drain_ended():
+            self.record(self.journal.ended(session_id=session_id, reason=reason))
         for avatar_id, texts in self.hall.drain_control().items():
             conn = self.connections.get(avatar_id)
             if conn is not None:

@@ -21,7 +21,9 @@ def pytest_configure(config: pytest.Config) -> None:
         if url:
             os.environ["HALL_TEST_REDIS_URL"] = url
     if os.environ.get("CI"):
-        missing = [n for n in ("HALL_TEST_POSTGRES_URL", "HALL_TEST_REDIS_URL") if not os.environ.get(n)]
+        missing = [
+            n for n in ("HALL_TEST_POSTGRES_URL", "HALL_TEST_REDIS_URL") if not os.environ.get(n)
+        ]
         if missing:
             raise pytest.UsageError(f"CI must test every backend; not available: {missing}")
 

@@ -84,7 +84,18 @@ def start_postgres(servers: Servers) -> str | None:
     )
     options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off"
     subprocess.run(
-        [*as_user, f"{bindir}/pg_ctl", "-D", data, "-o", options, "-l", f"{root}/log", "-w", "start"],
+        [
+            *as_user,
+            f"{bindir}/pg_ctl",
+            "-D",
+            data,
+            "-o",
+            options,
+            "-l",
+            f"{root}/log",
+            "-w",
+            "start",
+        ],
         check=True,
         capture_output=True,
     )

@@ -10,6 +10,7 @@ import pytest
 
 from realtime.bus import Bus, InProcessBus, RedisBus, Subscription
 
+
 @pytest.fixture(params=["in-process", "redis"])
 async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
     redis_url = os.environ.get("HALL_TEST_REDIS_URL")  # set by tests/conftest.py

@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from hall_server.db import create_engine, make_sessionmaker
 from hall_server.db.migrate import upgrade
 
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
     """URL of an empty database that is gone after the test."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import secrets
@@ -52,5 +53,26 @@ async def test_sign_in_join_chat_and_announce_on_each_backend(tmp_path: Path, ba
         assert r.status_code == 202
         announced = await next_json(citizen, "announcement")
         assert announced["text"] == {"id": "Loket D3 dibuka", "en": "Counter D3 is open"}
+        await citizen.send(json.dumps({"type": "leave"}))
+        await citizen.wait_closed()
         await officer.close()
-        await citizen.close()
+
+        # The session journal: who was in which hall, when, and how it ended.
+        engine = create_engine(server.settings.resolved_database_url)
+        async with asyncio.timeout(5):
+            while True:
+                async with engine.connect() as conn:
+                    rows = (
+                        await conn.execute(
+                            text(
+                                "SELECT role, account_id, hall_id, end_reason FROM sessions ORDER BY started_at"
+                            )
+                        )
+                    ).all()
+                if len(rows) == 2 and rows[1].end_reason == "left":
+                    break
+                await asyncio.sleep(0.05)
+        await engine.dispose()
+        assert rows[0].role == "officer" and rows[0].account_id is not None
+        assert rows[1].role == "citizen" and rows[1].account_id is None  # a guest
+        assert {r.hall_id for r in rows} == {HALL}

@@ -29,8 +29,14 @@ async def test_health_readiness_and_metrics(server):
             await asyncio.sleep(0.1)
     assert ready.json() == {"ready": True, "problems": []}
     metrics = (await server.http.get("/metrics")).text
-    for name in ("hall_ws_connections", "hall_avatars", "hall_tick_seconds_bucket",
-                 "hall_messages_in_total", "hall_bytes_out_total", "hall_errors_total"):  # fmt: skip
+    for name in (
+        "hall_ws_connections",
+        "hall_avatars",
+        "hall_tick_seconds_bucket",
+        "hall_messages_in_total",
+        "hall_bytes_out_total",
+        "hall_errors_total",
+    ):
         assert name in metrics
     assert 'hall_avatars{hall="mpp-kendari"} 5.0' in metrics
 
@@ -59,7 +65,9 @@ async def test_announcements_and_stats_are_for_supervisors_only(server):
         r = await server.http.post(url, json=body, headers={"Authorization": f"Bearer {token}"})
         assert r.status_code == 403 and r.json()["error"]["code"] == "forbidden"
     admin = await server.staff_token("admin")
-    r = await server.http.get(f"/api/v1/halls/{HALL}/stats", headers={"Authorization": f"Bearer {admin}"})
+    r = await server.http.get(
+        f"/api/v1/halls/{HALL}/stats", headers={"Authorization": f"Bearer {admin}"}
+    )
     assert r.status_code == 200 and r.json()["avatars"] == 5
 
 
@@ -75,7 +83,8 @@ async def test_a_citizen_signs_in_with_nik_and_code_and_the_nik_never_reaches_th
     code = re.search(r"sign-in code for 7471\*+0001: (\d{6})", caplog.text)
     assert code is not None
     r = await server.http.post(
-        "/api/v1/auth/citizen/token", json={"nik": NIK, "code": code.group(1), "display_name": "Siti"}
+        "/api/v1/auth/citizen/token",
+        json={"nik": NIK, "code": code.group(1), "display_name": "Siti"},
     )
     assert r.status_code == 200 and r.json()["role"] == "citizen"
     ws, welcome = await server.join(HALL, r.json()["token"])
