@@ -124,8 +124,16 @@ function draw() {
   const zoneColours = { waiting: "#dfe9f5", wing: "#f5eadf", exhibitor_booth: "#e5f3df", lobby: "#f7f3e8" };
   scene.zones.forEach((z) => { ctx.fillStyle = zoneColours[z.kind] || "#f0f0f0"; poly(z.polygon); ctx.fill(); });
   scene.obstacles.forEach((o) => { ctx.fillStyle = o.kind === "wall" ? "#555" : "#b59b7a"; poly(o.polygon); ctx.fill(); });
+  ctx.fillStyle = "#6b6b6b"; ctx.font = "12px system-ui"; ctx.textAlign = "center";
+  scene.zones.forEach((z) => {
+    if (z.kind === "exhibitor_booth") return;
+    const n = z.polygon.length, cx = z.polygon.reduce((s, p) => s + p[0], 0) / n;
+    const top = Math.max(...z.polygon.map((p) => p[1]));
+    const [x, y] = px(cx, top);
+    ctx.fillText(z.name[lang], x, y + 14);
+  });
   ctx.fillStyle = "#00539c"; ctx.font = "11px system-ui";
-  scene.counters.forEach((c) => { const [x, y] = px(...c.position); ctx.fillText(c.id, x - 6, y - 6); });
+  scene.counters.forEach((c) => { const [x, y] = px(...c.position); ctx.fillText(c.id, x, y - 6); });
   for (const [id, a] of view) {
     const p = profiles.get(id) || {}, [x, y] = px(a.x, a.y);
     ctx.fillStyle = (p.appearance?.colors?.top) || (p.role === "officer" ? "#00539c" : "#e07b00");
@@ -133,6 +141,7 @@ function draw() {
     ctx.beginPath(); ctx.arc(x, y, Math.max(3, scale * 0.3), 0, 7); ctx.fill();
     ctx.globalAlpha = 1;
     if (me && id === me.id) { ctx.strokeStyle = "#000"; ctx.stroke(); }
+    if (p.name && scale >= 8) { ctx.fillStyle = "#333"; ctx.font = "10px system-ui"; ctx.fillText(p.name, x, y - 7); }
   }
 }
 
