@@ -19,7 +19,14 @@ from typing import Any
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
 from avatars.model import Appearance, check_display_name
-from hall_server.errors import AuthError, Forbidden, HallError, InvalidInput, LimitExceeded
+from hall_server.errors import (
+    AuthError,
+    Conflict,
+    Forbidden,
+    HallError,
+    InvalidInput,
+    LimitExceeded,
+)
 from hall_server.metrics import Metrics
 from hall_server.settings import Limits
 from realtime.closes import CloseCode
@@ -221,7 +228,7 @@ class Gateway:
                 msg = parse_message(text)
                 ref = msg.get("seq")
                 self.metrics.messages_in.labels(
-                    msg["type"] if msg["type"] in _HANDLERS else "other"
+                    msg["type"] if msg["type"] in _KNOWN else "other"
                 ).inc()
                 if msg["type"] == "leave":
                     return True
@@ -312,7 +319,12 @@ async def _on_channel_close(client: _Client, msg: dict[str, Any]) -> None:
     client.runtime.hall.close_channel(client.conn.avatar_id, channel)
 
 
+async def _on_join(client: _Client, msg: dict[str, Any]) -> None:
+    raise Conflict("already joined: send join only once per connection", code="already_joined")
+
+
 _HANDLERS = {
+    "join": _on_join,
     "move": _on_move,
     "chat": _on_chat,
     "emote": _on_emote,
@@ -320,6 +332,9 @@ _HANDLERS = {
     "channel_open": _on_channel_open,
     "channel_close": _on_channel_close,
 }
+
+
+_KNOWN = frozenset(_HANDLERS) | {"leave"}
 
 
 def new_token() -> str:

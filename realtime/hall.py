@@ -437,6 +437,9 @@ class Hall:
         self._update_cells()
         records = codec.quantise(self.ids, self.pos, self.yaw, self.anim, self.flags)
         blocks = self._cell_blocks(records)
+        everything = b"".join(blocks.values())
+        # What changed around a cell, joined once per cell and shared by its viewers.
+        around: dict[int, bytes] = {}
         frames: dict[int, bytes] = {}
         for slot, av in self._avatars.items():
             if not av.attached:
@@ -447,20 +450,21 @@ class Hall:
                 )
             else:
                 if slot in self._overview:
-                    updated = list(blocks.values())
+                    updated = everything
                 else:
-                    hood = self.grid.neighbourhood[int(self.cell[slot])]
-                    updated = [blocks[c] for c in hood if c in blocks]
+                    cell = int(self.cell[slot])
+                    updated = around.get(cell, b"-")
+                    if updated == b"-":
+                        hood = self.grid.neighbourhood[cell]
+                        updated = around[cell] = b"".join(blocks[c] for c in hood if c in blocks)
                 if not (updated or av.entered or av.left):
                     continue
                 fresh = [s for s in av.entered if not self.dirty[s]]
-                gone = np.fromiter(
-                    (self.ids[s] for s in av.left), dtype=np.uint32, count=len(av.left)
-                )
+                gone = self.ids[list(av.left)] if av.left else None
                 frame = codec.encode_frame(
                     self.tick_count,
                     entered=records[fresh].tobytes() if fresh else b"",
-                    updated=updated,
+                    updated=(updated,),
                     left=gone,
                 )
             if av.entered:

@@ -151,3 +151,21 @@ async def test_a_dropped_client_resumes_its_avatar_and_others_see_it_idle_not_le
     assert a.id in b.view
     await ws.close()
     await b.close()
+
+
+async def test_resuming_while_the_old_connection_is_open_closes_the_old_one_with_4012(server):
+    a = await enter(server, "a")
+    ws, welcome = await server.join(HALL, a.token, resume_token=a.resume_token)
+    assert welcome["resumed"] is True and welcome["you"]["id"] == a.id
+    await a.task  # the old connection ends...
+    assert a.ws.close_code == 4012  # ...told why
+    await ws.close()
+
+
+async def test_a_second_join_on_the_same_connection_is_an_error(server):
+    a = await enter(server, "a")
+    await a.send(type="join", token=a.token, seq=3)
+    await eventually(lambda: a.of_type("error"))
+    assert a.of_type("error")[0]["code"] == "already_joined"
+    assert a.of_type("error")[0]["ref"] == 3
+    await a.close()
