@@ -19,6 +19,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from hall_server.errors import InvalidInput
+from scenes.model import Bounds
 
 
 class FloorQueries(Protocol):
@@ -45,14 +46,6 @@ class MoveRules:
     min_dt_s: float = 0.05
     #: ...and at most this much, so an idle avatar cannot teleport.
     max_dt_s: float = 0.5
-
-
-@dataclass(frozen=True, slots=True)
-class Bounds:
-    min_x: float
-    min_y: float
-    max_x: float
-    max_y: float
 
 
 def read_number(value: object, field: str) -> float:

@@ -10,7 +10,7 @@ import numpy as np
 
 from avatars.crowd import Crowd
 from avatars.model import AVATAR_ROLE_FOR_TOKEN_ROLE, Identity
-from avatars.movement import Bounds, MoveRules
+from avatars.movement import MoveRules
 from hall_server.auth.tokens import Claims
 from hall_server.errors import Forbidden
 from hall_server.metrics import Metrics
@@ -77,10 +77,9 @@ def build_runtime(
 ) -> HallRuntime:
     """Assemble a hall and its runtime; the demo crowd joins when configured."""
     scene = spec.scene
-    b = scene.bounds
     hall = Hall(
         spec.hall_id,
-        bounds=Bounds(b.min_x, b.min_y, b.max_x, b.max_y),
+        bounds=scene.bounds,
         floor=spec.floor,
         spawns=[(s.position[0], s.position[1], s.yaw_deg) for s in scene.spawns],
         rules=hall_rules(settings),

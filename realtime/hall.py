@@ -26,10 +26,11 @@ import numpy as np
 from numpy.typing import NDArray
 
 from avatars.model import Anim, Appearance, Emote, Flag, Identity, Profile, Role
-from avatars.movement import Bounds, FloorQueries, MoveRules, accept_steps, check_proposal
+from avatars.movement import FloorQueries, MoveRules, accept_steps, check_proposal
 from hall_server.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound
 from realtime import codec
 from realtime.interest import CellGrid
+from scenes.model import Bounds
 
 PROXIMITY = "proximity"
 __all__ = ["PROXIMITY", "ChatEvent", "Hall", "HallRules", "Identity", "Joined", "TickResult"]

@@ -5,8 +5,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from avatars.movement import Bounds, MoveRules, accept_steps, check_proposal
+from avatars.movement import MoveRules, accept_steps, check_proposal
 from hall_server.errors import InvalidInput
+from scenes.model import Bounds
 from scenes.spatial import Floorplan
 from tests.helpers import open_room
 

@@ -9,10 +9,10 @@ import numpy as np
 import pytest
 
 from avatars.model import Appearance, Identity, Role
-from avatars.movement import Bounds
 from hall_server.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from realtime import codec
 from realtime.hall import Hall, HallRules
+from scenes.model import Bounds
 from scenes.spatial import Floorplan
 from tests.helpers import open_room
 
