@@ -2,16 +2,29 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from hall_server.db import Base, create_engine
 from hall_server.db.migrate import MIGRATIONS_DIR, upgrade
 
-TABLES = {"accounts", "halls", "sessions", "sign_in_codes", "alembic_version"}
+TABLES = {
+    "accounts",
+    "halls",
+    "sessions",
+    "sign_in_codes",
+    "alembic_version",
+    "tickets",
+    "counters",
+    "counter_sessions",
+    "applications",
+    "audit_log",
+}
 
 
 def _tables(connection: Connection) -> set[str]:
@@ -29,7 +42,7 @@ async def test_migrations_create_every_table_on_an_empty_database(db_url: str) -
         async with engine.connect() as connection:
             assert await connection.run_sync(_tables) == TABLES
             version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-            assert version == "0001"
+            assert version == "0002"
     finally:
         await engine.dispose()
 
@@ -64,3 +77,17 @@ def test_migrations_ship_inside_the_package() -> None:
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert MIGRATIONS_DIR.parent.name == "hall_server"
     assert any(MIGRATIONS_DIR.glob("versions/0001_*.py"))
+
+
+async def test_the_audit_log_refuses_updates_and_deletes(engine: AsyncEngine) -> None:
+    async with engine.begin() as connection:
+        await connection.execute(
+            text(
+                "INSERT INTO audit_log (hall_id, at, actor_role, actor_ref, action, details)"
+                " VALUES ('h', CURRENT_TIMESTAMP, 'officer', 'account:1', 'call_next', '{}')"
+            )
+        )
+    for statement in ("UPDATE audit_log SET action = 'nothing'", "DELETE FROM audit_log"):
+        with pytest.raises(DBAPIError, match="append-only"):
+            async with engine.begin() as connection:
+                await connection.execute(text(statement))
