@@ -277,7 +277,10 @@ def _install_request_metrics(app: FastAPI) -> None:
         started = time.perf_counter()
         response: Response = await call_next(request)
         route = request.scope.get("route")
-        template = getattr(route, "path", "unmatched")
+        template = getattr(route, "path", None)
+        if template is None:  # static mounts: name the mount, never the full URL
+            first = request.url.path.split("/")[1] if request.url.path != "/" else ""
+            template = f"/{first}/*" if first in ("assets", "web") else "unmatched"
         metrics: Metrics | None = getattr(request.app.state, "metrics", None)
         if metrics is not None:
             metrics.http_requests.labels(template, str(response.status_code)).inc()
