@@ -21,6 +21,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
+from counters.catalogue import load_catalogue
 from hall_server.auth.codes import LogCodeSender, NoCodeSender
 from hall_server.auth.routes import auth_router, require_role
 from hall_server.auth.service import AuthService
@@ -33,6 +34,7 @@ from hall_server.halls import HallSpec, build_runtime, identity_from_claims, loa
 from hall_server.journal import DatabaseJournal
 from hall_server.metrics import Metrics
 from hall_server.secrets import resolve_secret_key
+from hall_server.services_api import services_router
 from hall_server.settings import Settings
 from realtime.bus import Bus, InProcessBus, RedisBus
 from realtime.endpoint import Gateway
@@ -80,6 +82,7 @@ def create_app(settings: Settings) -> FastAPI:
         bus: Bus = RedisBus(settings.bus_url) if settings.bus_url else InProcessBus()
         metrics = Metrics()
         specs = load_hall_specs(settings)
+        app.state.catalogue = load_catalogue()
         journal = DatabaseJournal(sessions)
         runtimes: dict[str, HallRuntime] = {}
         for spec in specs.values():
@@ -126,6 +129,7 @@ def create_app(settings: Settings) -> FastAPI:
     _install_error_handlers(app)
     _install_request_metrics(app)
     app.include_router(auth_router(), prefix="/api/v1/auth", tags=["auth"])
+    app.include_router(services_router())
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

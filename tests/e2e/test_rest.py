@@ -94,3 +94,23 @@ async def test_a_citizen_signs_in_with_nik_and_code_and_the_nik_never_reaches_th
     metrics = (await server.http.get("/metrics")).text
     for text in (caplog.text, metrics, r.text, welcome.__repr__()):
         assert NIK not in text
+
+
+async def test_the_service_catalogue_publishes_each_standar_pelayanan_in_both_languages(server):
+    services = (await server.http.get("/api/v1/services")).json()["services"]
+    codes = {s["code"] for s in services}
+    assert {
+        "KTP-EL",
+        "KK",
+        "AKTA-LAHIR",
+        "AKTA-MATI",
+        "PINDAH-DATANG",
+        "NIB",
+        "PBG",
+        "REKLAME",
+    } <= codes
+    ktp_en = (await server.http.get("/api/v1/services/KTP-EL?lang=en")).json()
+    ktp_id = (await server.http.get("/api/v1/services/KTP-EL")).json()
+    assert ktp_en["name"] != ktp_id["name"]
+    missing = await server.http.get("/api/v1/services/NOPE")
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "unknown_service"
