@@ -1,0 +1,156 @@
+"""The bot clerk who staffs a counter when no officer is on duty (pure).
+
+It talks by text, in Bahasa Indonesia and English: it greets the citizen,
+confirms the NIK was verified at sign-in, lists the requirements of the
+Standar Pelayanan, asks for the form, explains what is wrong field by field,
+and then either completes the service (bot-capable services) or files the
+application for an officer to decide, saying honestly when the citizen will
+hear back. It never promises what only an officer may decide.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
+
+from counters.catalogue import BotCapability, Catalogue
+from counters.desk import Application, CounterSession
+
+#: A message in both languages.
+Said = dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeHours:
+    """When officers work: weekdays (0 = Monday) and local hours, with the UTC offset."""
+
+    utc_offset_s: int = 8 * 3600  # WITA (Kendari, Makassar)
+    weekdays: tuple[int, ...] = (0, 1, 2, 3, 4)
+    opens_hour: int = 8
+    closes_hour: int = 16
+
+    def next_opening(self, now: float) -> datetime:
+        """The next time an officer shift starts after ``now`` (local time, aware)."""
+        tz = _tz(self.utc_offset_s)
+        local = datetime.fromtimestamp(now, tz)
+        day = local.replace(hour=self.opens_hour, minute=0, second=0, microsecond=0)
+        if local >= day:
+            day += timedelta(days=1)
+        while day.weekday() not in self.weekdays:
+            day += timedelta(days=1)
+        return day
+
+    def is_open(self, now: float) -> bool:
+        local = datetime.fromtimestamp(now, _tz(self.utc_offset_s))
+        return local.weekday() in self.weekdays and self.opens_hour <= local.hour < self.closes_hour
+
+
+def _tz(offset_s: int) -> tzinfo:
+    return timezone(timedelta(seconds=offset_s)) if offset_s else UTC
+
+
+_DAYS_ID = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+_DAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+class BotClerk:
+    """What the bot says and does at each step of a counter session."""
+
+    def __init__(self, catalogue: Catalogue, hours: OfficeHours | None = None) -> None:
+        self.catalogue = catalogue
+        self.hours = hours or OfficeHours()
+
+    def greet(self, session: CounterSession, *, nik_verified: bool) -> list[Said]:
+        service = self.catalogue.service(session.service)
+        lines = [
+            {
+                "id": f"Selamat datang di loket {session.counter_id}, nomor {session.ticket_number}. "
+                f"Saya asisten virtual untuk layanan {service.name.id}. Layanan ini gratis "
+                "kecuali tertulis lain di Standar Pelayanan; jangan membayar siapa pun.",
+                "en": f"Welcome to counter {session.counter_id}, number {session.ticket_number}. "
+                f"I am the virtual assistant for {service.name.en}. This service is free unless "
+                "its published service standard says otherwise; do not pay anyone.",
+            }
+        ]
+        if nik_verified:
+            lines.append(
+                {
+                    "id": "NIK Anda sudah terverifikasi saat masuk.",
+                    "en": "Your NIK was verified when you signed in.",
+                }
+            )
+        else:
+            lines.append(
+                {
+                    "id": "Untuk mengajukan layanan, masuk dengan NIK dan kode sekali pakai.",
+                    "en": "To apply, please sign in with your NIK and a one-time code.",
+                }
+            )
+        variant = session.form.get("variant")
+        reqs = service.requirements_for(variant)
+        if reqs:
+            lines.append(
+                {
+                    "id": "Persyaratan: " + "; ".join(r.text.id for r in reqs) + ".",
+                    "en": "Requirements: " + "; ".join(r.text.en for r in reqs) + ".",
+                }
+            )
+        lines.append(
+            {
+                "id": "Silakan isi formulir di layar, lalu tunjukkan dokumen Anda.",
+                "en": "Please fill in the form on screen, then show your documents.",
+            }
+        )
+        return lines
+
+    def explain_errors(self, errors: dict[str, dict[str, str]]) -> list[Said]:
+        if not errors:
+            return [{"id": "Terima kasih, isian tersimpan.", "en": "Thank you, saved."}]
+        return [
+            {"id": f"{name}: {msg['id']}", "en": f"{name}: {msg['en']}"}
+            for name, msg in sorted(errors.items())
+        ]
+
+    def can_file(self, session: CounterSession) -> bool:
+        variant = session.form.get("variant")
+        capability = self.catalogue.service(session.service).bot_for(variant)
+        return capability is not BotCapability.OFFICER
+
+    def needs_officer(self, session: CounterSession, now: float) -> list[Said]:
+        when = self.hours.next_opening(now)
+        return [
+            {
+                "id": "Layanan ini harus ditangani petugas. Nomor Anda tetap berlaku; petugas "
+                f"berikutnya mulai {_DAYS_ID[when.weekday()]} {when:%d-%m-%Y} pukul {when:%H.%M} WITA.",
+                "en": "This service must be handled by an officer. Your number stays valid; the next "
+                f"officer shift starts {_DAYS_EN[when.weekday()]} {when:%Y-%m-%d} at {when:%H:%M} WITA.",
+            }
+        ]
+
+    def after_submit(self, application: Application, now: float) -> list[Said]:
+        code = application.tracking_code
+        if application.status == "completed":
+            return [
+                {
+                    "id": f"Selesai. Kode pelacakan Anda: {code}. Simpan kode ini.",
+                    "en": f"Done. Your tracking code: {code}. Please keep it.",
+                }
+            ]
+        when = self.hours.next_opening(now) if not self.hours.is_open(now) else None
+        if when is None:
+            hear = {"id": "hari ini, pada jam kerja", "en": "today, during office hours"}
+        else:
+            hear = {
+                "id": f"mulai {_DAYS_ID[when.weekday()]} {when:%d-%m-%Y} pukul {when:%H.%M} WITA",
+                "en": f"from {_DAYS_EN[when.weekday()]} {when:%Y-%m-%d} at {when:%H:%M} WITA",
+            }
+        return [
+            {
+                "id": f"Permohonan Anda sudah diajukan dengan kode pelacakan {code}. Seorang petugas "
+                f"akan memutuskannya {hear['id']}; Anda akan diberi tahu di aula dan dapat mengecek "
+                "status dengan kode ini dan NIK Anda.",
+                "en": f"Your application is filed with tracking code {code}. An officer will decide "
+                f"it {hear['en']}; you will be told in the hall and can check its status with this "
+                "code and your NIK.",
+            }
+        ]
