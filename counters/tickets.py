@@ -300,6 +300,7 @@ class EventKind(enum.StrEnum):
     COUNTER_OPENED = "counter_opened"
     COUNTER_PAUSED = "counter_paused"
     COUNTER_CLOSED = "counter_closed"
+    COUNTER_HANDED_OVER = "counter_handed_over"
 
 
 @dataclass(frozen=True)

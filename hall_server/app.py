@@ -27,6 +27,7 @@ from hall_server.auth.routes import auth_router, require_role
 from hall_server.auth.service import AuthService
 from hall_server.auth.staff import seed_dev_staff
 from hall_server.auth.tokens import Claims
+from hall_server.counters_setup import start_counters
 from hall_server.db.engine import create_engine, make_sessionmaker
 from hall_server.db.migrate import upgrade
 from hall_server.errors import HallError, NotFound
@@ -92,6 +93,10 @@ def create_app(settings: Settings) -> FastAPI:
             runtime = build_runtime(spec, settings, bus=bus, metrics=metrics, journal=journal)
             runtimes[spec.hall_id] = runtime
             await runtime.start()
+            if spec.scene.counters:
+                runtime.counters = await start_counters(
+                    runtime, spec, app.state.catalogue, sessions, bus, bots=settings.counter_bots
+                )
 
         def authenticate(token: str) -> tuple[Identity, str | None]:
             claims = auth.verify(token)
@@ -116,6 +121,8 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             for runtime in runtimes.values():
+                if runtime.counters is not None:
+                    await runtime.counters.stop()
                 await runtime.stop()
             await bus.close()
             await engine.dispose()
@@ -194,6 +201,35 @@ def create_app(settings: Settings) -> FastAPI:
             "ticks": len(ticks),
             "tick_ms": {"p50": pct(0.5), "p99": pct(0.99), "max": pct(1.0)},
         }
+
+    @app.get("/api/v1/halls/{hall_id}/board", tags=["counters"])
+    async def board(request: Request, hall_id: str) -> dict[str, Any]:
+        """The "now serving" board: numbers at each counter and how many wait per service.
+
+        Public, like the display screen of a physical hall: numbers only, no names.
+        """
+        runtime: HallRuntime | None = request.app.state.runtimes.get(hall_id)
+        if runtime is None or runtime.counters is None:
+            raise NotFound("no hall with counters with this id", code="unknown_hall")
+        return runtime.counters.current_board()
+
+    @app.websocket("/ws/v1/halls/{hall_id}/board")
+    async def board_feed(websocket: WebSocket, hall_id: str) -> None:
+        """The board as a feed: the current board, then every change."""
+        runtime: HallRuntime | None = websocket.app.state.runtimes.get(hall_id)
+        await websocket.accept()
+        if runtime is None or runtime.counters is None:
+            await websocket.close(4004, "no hall with counters with this id")
+            return
+        sub = await websocket.app.state.bus.subscribe(runtime.counters.board_topic)
+        try:
+            await websocket.send_json({"type": "board", **runtime.counters.current_board()})
+            async for payload in sub:
+                await websocket.send_json({"type": "board", **payload})
+        except Exception:  # the display went away
+            pass
+        finally:
+            await sub.close()
 
     @app.post("/api/v1/halls/{hall_id}/announcements", tags=["halls"], status_code=202)
     async def announce(

@@ -110,4 +110,10 @@ def identity_from_claims(claims: Claims) -> Identity:
     role = AVATAR_ROLE_FOR_TOKEN_ROLE.get(str(claims.role))
     if role is None:
         raise Forbidden("this role cannot enter a hall")
-    return Identity(claims.subject, role, claims.name or "Tamu")
+    return Identity(
+        claims.subject,
+        role,
+        claims.name or "Tamu",
+        token_role=str(claims.role),
+        elderly=claims.elderly,
+    )

@@ -87,6 +87,9 @@ class Settings:
     send_buffer_bytes: int | None = 131072
     #: The join message must arrive within this time after the WebSocket opens.
     join_timeout_s: float = 10.0
+    #: When bot clerks staff counters that no officer staffs: "always" (24/7 and the
+    #: demo), "off_hours" (outside office hours only) or "never".
+    counter_bots: str = "always"
     #: Simulated citizens walking in each demo hall (0 = none).
     demo_citizens: int = 0
     #: Scene files served as halls; empty means the bundled demo scene.

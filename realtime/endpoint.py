@@ -9,10 +9,11 @@ closed, each with its documented close code.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,10 +27,12 @@ from hall_server.errors import (
     HallError,
     InvalidInput,
     LimitExceeded,
+    NotFound,
 )
 from hall_server.metrics import Metrics
 from hall_server.settings import Limits
 from realtime.closes import CloseCode
+from realtime.counter_hub import CounterHub
 from realtime.hall import PROXIMITY, Identity
 from realtime.limits import TokenBucket
 from realtime.runtime import Connection, HallRuntime
@@ -154,9 +157,8 @@ class Gateway:
             if token_hall is not None and token_hall != runtime.hall.hall_id:
                 raise Forbidden("this token is for another hall")
             if "display_name" in msg:
-                identity = Identity(
-                    identity.subject, identity.role, check_display_name(msg["display_name"])
-                )
+                name = check_display_name(msg["display_name"])
+                identity = dataclasses.replace(identity, display_name=name)
             appearance = Appearance.parse(msg.get("appearance"))
             hall, now = runtime.hall, runtime.clock()
             resume = msg.get("resume_token")
@@ -179,6 +181,9 @@ class Gateway:
             await self._refuse(ws, code, exc.code, str(exc))
             return None
         conn = runtime.attach(joined.avatar_id, ws)
+        if runtime.counters is not None:
+            runtime.counters.tell_tickets(joined.avatar_id)
+            runtime.flush()
         if not joined.resumed:
             runtime.record(
                 runtime.journal.started(
@@ -323,7 +328,61 @@ async def _on_join(client: _Client, msg: dict[str, Any]) -> None:
     raise Conflict("already joined: send join only once per connection", code="already_joined")
 
 
+def _hub(client: _Client) -> CounterHub:
+    hub = client.runtime.counters
+    if hub is None:
+        raise NotFound("this hall has no counters", code="no_counters")
+    return hub
+
+
+async def _on_ticket_take(client: _Client, msg: dict[str, Any]) -> None:
+    await _hub(client).take_ticket(client.conn.avatar_id, msg.get("service"), msg.get("priority"))
+
+
+async def _on_ticket_cancel(client: _Client, msg: dict[str, Any]) -> None:
+    await _hub(client).cancel_ticket(client.conn.avatar_id, msg.get("ticket_id"))
+
+
+async def _on_form_update(client: _Client, msg: dict[str, Any]) -> None:
+    await _hub(client).form_update(client.conn.avatar_id, msg.get("fields"))
+
+
+async def _on_documents_show(client: _Client, msg: dict[str, Any]) -> None:
+    await _hub(client).show_documents(client.conn.avatar_id, msg.get("requirements"))
+
+
+async def _on_queues(client: _Client, msg: dict[str, Any]) -> None:
+    _hub(client).counter_queue(client.conn.avatar_id, msg.get("counter_id"))
+
+
+def _counter_action(action: str) -> Callable[[_Client, dict[str, Any]], Awaitable[None]]:
+    async def handle(client: _Client, msg: dict[str, Any]) -> None:
+        await _hub(client).officer_action(client.conn.avatar_id, action, msg)
+
+    return handle
+
+
+_COUNTER_ACTIONS = (
+    "counter_open",
+    "counter_close",
+    "counter_pause",
+    "call_next",
+    "recall",
+    "call_ticket",
+    "park",
+    "transfer",
+    "finish",
+    "submit",
+    "documents_shown",
+)
+
 _HANDLERS = {
+    **{action: _counter_action(action) for action in _COUNTER_ACTIONS},
+    "ticket_take": _on_ticket_take,
+    "ticket_cancel": _on_ticket_cancel,
+    "form_update": _on_form_update,
+    "documents_show": _on_documents_show,
+    "queues": _on_queues,
     "join": _on_join,
     "move": _on_move,
     "chat": _on_chat,

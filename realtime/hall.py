@@ -19,7 +19,7 @@ never taken by a slow client).
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -69,9 +69,12 @@ class ChatEvent:
     x: float
     y: float
     ts: float
+    #: The English text, when the speaker (a bot) says it in both languages.
+    text_en: str | None = None
 
     def to_json(self) -> dict[str, object]:
         return {
+            "text_en": self.text_en,
             "hall": self.hall,
             "channel": self.channel,
             "sender": self.sender,
@@ -93,6 +96,7 @@ class ChatEvent:
             x=float(data["x"]),  # type: ignore[arg-type]
             y=float(data["y"]),  # type: ignore[arg-type]
             ts=float(data["ts"]),  # type: ignore[arg-type]
+            text_en=str(data["text_en"]) if data.get("text_en") else None,
         )
 
 
@@ -184,6 +188,7 @@ class Hall:
         self._avatars: dict[int, _Avatar] = {}  # by slot
         self._by_id: dict[int, int] = {}  # avatar id -> slot
         self._by_resume: dict[str, int] = {}  # resume token -> slot
+        self._by_subject: dict[str, int] = {}  # subject -> slot (the latest avatar of that person)
         self._members: dict[int, set[int]] = {}  # cell -> body slots
         self._viewers: dict[int, set[int]] = {}  # cell -> attached viewer slots
         self._overview: set[int] = set()  # attached spectators: they see the whole hall
@@ -230,6 +235,7 @@ class Hall:
         self._avatars[slot] = av
         self._by_id[avatar_id] = slot
         self._by_resume[av.resume_token] = slot
+        self._by_subject[identity.subject] = slot
         self.pos[slot] = (x, y)
         self.yaw[slot] = yaw
         self.anim[slot] = Anim.IDLE
@@ -346,15 +352,16 @@ class Hall:
 
     def deliver_chat(self, event: ChatEvent) -> int:
         """Queue a chat line for everyone who hears it; return how many do."""
-        msg = _dumps(
-            {
-                "type": "chat",
-                "channel": event.channel,
-                "from": {"id": event.sender, "name": event.sender_name},
-                "text": event.text,
-                "ts": event.ts,
-            }
-        )
+        body: dict[str, object] = {
+            "type": "chat",
+            "channel": event.channel,
+            "from": {"id": event.sender, "name": event.sender_name},
+            "text": event.text,
+            "ts": event.ts,
+        }
+        if event.text_en:
+            body["text_en"] = event.text_en
+        msg = _dumps(body)
         if event.channel == PROXIMITY:
             listeners = self.active & self.attached
             d = np.hypot(self.pos[:, 0] - event.x, self.pos[:, 1] - event.y)
@@ -518,6 +525,41 @@ class Hall:
     def subject_of(self, avatar_id: int) -> str:
         return self._avatars[self._slot(avatar_id)].identity.subject
 
+    def identity_of(self, avatar_id: int) -> Identity:
+        return self._avatars[self._slot(avatar_id)].identity
+
+    def avatar_of(self, subject: str) -> int | None:
+        """The avatar of this person in the hall (attached or within its resume grace)."""
+        slot = self._by_subject.get(subject)
+        return None if slot is None else self._avatars[slot].avatar_id
+
+    def send(self, avatar_id: int, message: Mapping[str, object]) -> None:
+        """Queue a control message for one avatar (dropped if it is not connected)."""
+        slot = self._by_id.get(avatar_id)
+        if slot is not None and self._avatars[slot].attached:
+            self._queue(avatar_id, _dumps(message))
+
+    def add_to_channel(self, channel: str, avatar_id: int) -> None:
+        """Add an avatar to a private channel (a counter session's new staff member)."""
+        slot = self._slot(avatar_id)
+        members = self._channels.get(channel)
+        if members is None:
+            raise NotFound("no such channel", code="unknown_channel")
+        members.add(slot)
+        self._avatars[slot].channels.add(channel)
+        ids = sorted(self._avatars[s].avatar_id for s in members)
+        self._queue(
+            avatar_id, _dumps({"type": "channel_opened", "channel": channel, "members": ids})
+        )
+
+    def close_channel_for_all(self, channel: str) -> None:
+        """The server closes a private channel (its counter session ended)."""
+        msg = _dumps({"type": "channel_closed", "channel": channel})
+        for s in self._channels.pop(channel, set()):
+            if s in self._avatars:
+                self._avatars[s].channels.discard(channel)
+                self._queue(self._avatars[s].avatar_id, msg)
+
     def avatar_for_resume(self, resume_token: str) -> int | None:
         slot = self._by_resume.get(resume_token)
         return None if slot is None else self._avatars[slot].avatar_id
@@ -654,6 +696,8 @@ class Hall:
             self._ended.append((av.session_id, reason))
         self._by_id.pop(av.avatar_id, None)
         self._by_resume.pop(av.resume_token, None)
+        if self._by_subject.get(av.identity.subject) == slot:
+            del self._by_subject[av.identity.subject]
         cell = int(self.cell[slot])
         self._viewers.get(cell, set()).discard(slot)
         self._overview.discard(slot)
@@ -782,5 +826,5 @@ _ANIMS: dict[str, int] = {a.name.lower(): int(a) for a in Anim}
 _EMOTES = tuple(e.value for e in Emote)
 
 
-def _dumps(obj: dict[str, object]) -> str:
+def _dumps(obj: Mapping[str, object]) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))

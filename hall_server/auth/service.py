@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hall_server.auth.codes import CODE_DIGITS, CodeMessage, CodeSender, code_digest, new_code
 from hall_server.auth.names import check_display_name
-from hall_server.auth.nik import check_nik, mask_nik, nik_digest
+from hall_server.auth.nik import birth_date, check_nik, mask_nik, nik_digest
 from hall_server.auth.passwords import hash_password, needs_rehash, verify_password
 from hall_server.auth.tokens import Claims, issue_token, verify_token
 from hall_server.db import repo
@@ -79,7 +79,9 @@ class AuthService:
         """Claims of a valid token; raises AuthError (unauthenticated, token_expired)."""
         return verify_token(self._token_key, token, now=self._clock())
 
-    def _issue(self, *, subject: str, role: str, name: str, hall: str | None) -> tuple[str, Claims]:
+    def _issue(
+        self, *, subject: str, role: str, name: str, hall: str | None, elderly: bool = False
+    ) -> tuple[str, Claims]:
         now = self._clock()
         token = issue_token(
             self._token_key,
@@ -89,6 +91,7 @@ class AuthService:
             now=now,
             hall=hall,
             name=name,
+            elderly=elderly,
         )
         return token, verify_token(self._token_key, token, now=now)
 
@@ -173,7 +176,12 @@ class AuthService:
         if disabled:
             raise Forbidden("this account is disabled")
         logger.info("citizen account:%s signed in", account_id)
-        return self._issue(subject=f"account:{account_id}", role="citizen", name=name, hall=hall)
+        today = datetime.fromtimestamp(self._clock(), UTC).date()
+        born = birth_date(nik, today=today)
+        age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
+        return self._issue(
+            subject=f"account:{account_id}", role="citizen", name=name, hall=hall, elderly=age >= 60
+        )
 
     # -- staff --------------------------------------------------------------
 

@@ -45,6 +45,9 @@ class Claims:
     hall: str | None = None
     #: Display name shown above the avatar.
     name: str | None = None
+    #: Citizens only: 60 or older by the NIK's birth date (priority queueing, UU 25/2009
+    #: art. 29). Only this flag travels, never the birth date.
+    elderly: bool = False
 
 
 def issue_token(
@@ -56,6 +59,7 @@ def issue_token(
     now: float,
     hall: str | None = None,
     name: str | None = None,
+    elderly: bool = False,
 ) -> str:
     """Sign a token for ``subject`` valid for ``ttl_s`` seconds from ``now`` (Unix time)."""
     if role not in ROLES:
@@ -72,6 +76,8 @@ def issue_token(
         payload["hall"] = hall
     if name is not None:
         payload["name"] = name
+    if elderly:
+        payload["eld"] = True
     body = _HEADER_B64 + b"." + _b64(json.dumps(payload, separators=(",", ":")).encode())
     return (body + b"." + _b64(_sign(secret, body))).decode("ascii")
 
@@ -124,7 +130,8 @@ def _parse_claims(payload_b64: bytes) -> Claims:
         or not (name is None or isinstance(name, str))
     ):
         raise AuthError("token claims are malformed")
-    return Claims(subject=subject, role=role, expires_at=exp, hall=hall, name=name)
+    elderly = payload.get("eld", False) is True
+    return Claims(subject=subject, role=role, expires_at=exp, hall=hall, name=name, elderly=elderly)
 
 
 def _sign(secret: bytes, body: bytes) -> bytes:

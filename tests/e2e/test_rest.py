@@ -14,11 +14,13 @@ from tests.e2e.server import running_server
 
 HALL = "mpp-kendari"
 NIK = "7471014101900001"  # Kota Kendari, a woman born 1 January 1990 (day + 40)
+SIMS = 5  # simulated citizens
+COUNTERS = 9  # the demo hall's counters, each staffed by a bot clerk when no officer is
 
 
 @pytest.fixture
 async def server(tmp_path: Path):
-    async with running_server(tmp_path / "data", demo_citizens=5) as srv:
+    async with running_server(tmp_path / "data", demo_citizens=SIMS) as srv:
         yield srv
 
 
@@ -38,13 +40,13 @@ async def test_health_readiness_and_metrics(server):
         "hall_errors_total",
     ):
         assert name in metrics
-    assert 'hall_avatars{hall="mpp-kendari"} 5.0' in metrics
+    assert f'hall_avatars{{hall="mpp-kendari"}} {SIMS + COUNTERS}.0' in metrics
 
 
 async def test_halls_list_scene_download_and_openapi(server):
     halls = (await server.http.get("/api/v1/halls")).json()
     assert [h["id"] for h in halls] == [HALL]
-    assert halls[0]["avatars"] == 5
+    assert halls[0]["avatars"] == SIMS + COUNTERS
     scene = (await server.http.get(halls[0]["scene_url"])).json()
     assert scene["id"] == HALL and len(scene["counters"]) >= 7
     assert (await server.http.get("/api/v1/halls/nope")).json()["error"]["code"] == "unknown_hall"
@@ -68,7 +70,7 @@ async def test_announcements_and_stats_are_for_supervisors_only(server):
     r = await server.http.get(
         f"/api/v1/halls/{HALL}/stats", headers={"Authorization": f"Bearer {admin}"}
     )
-    assert r.status_code == 200 and r.json()["avatars"] == 5
+    assert r.status_code == 200 and r.json()["avatars"] == SIMS + COUNTERS
 
 
 async def test_a_citizen_signs_in_with_nik_and_code_and_the_nik_never_reaches_the_log(

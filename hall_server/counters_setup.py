@@ -1,0 +1,50 @@
+"""Assembling a hall's counters: the queue rules from the catalogue, the store, the hub."""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from avatars.crowd import Crowd
+from counters.bot import BotClerk
+from counters.catalogue import Catalogue
+from counters.tickets import QueueRules, ServiceRule
+from hall_server.counter_store import CounterStore
+from hall_server.halls import HallSpec
+from realtime.bus import Bus
+from realtime.counter_hub import CounterHub
+from realtime.runtime import HallRuntime
+
+
+def queue_rules(catalogue: Catalogue) -> QueueRules:
+    """One queue per service, numbered by its group letter, timed by its average."""
+    return QueueRules(
+        services=tuple(ServiceRule(s.code, s.group, s.avg_service_min * 60.0) for s in catalogue)
+    )
+
+
+async def start_counters(
+    runtime: HallRuntime,
+    spec: HallSpec,
+    catalogue: Catalogue,
+    sessions: async_sessionmaker[AsyncSession],
+    bus: Bus,
+    *,
+    bots: str = "always",
+) -> CounterHub:
+    """Restore the hall's queues from the database and start its counters."""
+    store = CounterStore(sessions, spec.hall_id)
+    crowd = runtime.driver if isinstance(runtime.driver, Crowd) else None
+    hub = CounterHub(
+        runtime.hall,
+        spec.scene,
+        catalogue,
+        store=store,
+        bus=bus,
+        rules=queue_rules(catalogue),
+        clerk=BotClerk(catalogue),
+        crowd=crowd,
+        flush=runtime.flush,
+        bots=bots,
+    )
+    await hub.start(await store.load())
+    return hub

@@ -1,0 +1,308 @@
+"""Counters end to end over real WebSockets, on SQLite and on PostgreSQL (a real server)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import secrets
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+from websockets.asyncio.client import ClientConnection
+
+from hall_server.db import create_engine
+from scenes.bundled import load_demo_scene
+from scenes.spatial import Floorplan
+from tests.e2e.server import RunningServer, running_server
+
+HALL = "mpp-kendari"
+SCENE = load_demo_scene()
+FLOOR = Floorplan.from_scene(SCENE)
+NIB_FORM = {
+    "nik": "7471014101900001",
+    "nama_lengkap": "Siti Aminah",
+    "nama_usaha": "Warung Sinar",
+    "kbli": "56103",
+    "alamat_usaha": "Jl. Sao-Sao No. 10, Kendari",
+    "modal_usaha": 25000000,
+    "no_hp": "081234567890",
+    "email": "siti@example.id",
+    "konfirmasi": True,
+}
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str | None]:
+    if request.param == "sqlite":
+        yield None  # the default: a SQLite file under the data dir
+        return
+    base = os.environ.get("HALL_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("HALL_TEST_POSTGRES_URL is not set")
+    name = f"hall_counters_{secrets.token_hex(4)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    async with admin.connect() as conn:
+        await conn.execute(text(f'CREATE DATABASE "{name}"'))
+    yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    async with admin.connect() as conn:
+        await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    await admin.dispose()
+
+
+def hall_server(tmp_path: Path, database_url: str | None, **overrides: Any):
+    return running_server(
+        tmp_path / "data", database_url=database_url, max_speed_m_s=20.0, **overrides
+    )
+
+
+class Person:
+    """A client that keeps every JSON message and its own position."""
+
+    def __init__(self, ws: ClientConnection, welcome: dict[str, Any]) -> None:
+        self.ws = ws
+        self.id = welcome["you"]["id"]
+        self.x, self.y = welcome["you"]["x"], welcome["you"]["y"]
+        self.messages: list[dict[str, Any]] = []
+        self.seq = 0
+        self.task = asyncio.create_task(self._pump())
+
+    async def _pump(self) -> None:
+        with contextlib.suppress(Exception):
+            async for raw in self.ws:
+                if isinstance(raw, str):
+                    msg = json.loads(raw)
+                    self.messages.append(msg)
+                    if msg["type"] == "correction":
+                        self.x, self.y = msg["x"], msg["y"]
+
+    async def send(self, **msg: Any) -> None:
+        self.seq += 1
+        await self.ws.send(json.dumps({**msg, "seq": self.seq}))
+
+    async def next(self, kind: str, where: Any = None, timeout: float = 10.0) -> dict[str, Any]:
+        """The first message of this type (matching ``where``), waiting for it if needed."""
+        async with asyncio.timeout(timeout):
+            while True:
+                for msg in self.messages:
+                    if msg["type"] == kind and (where is None or where(msg)):
+                        return msg
+                await asyncio.sleep(0.02)
+
+    async def walk_to(self, goal: tuple[float, float]) -> None:
+        route = FLOOR.route((self.x, self.y), goal)
+        assert route is not None
+        for wx, wy in route:
+            while (d := float(np.hypot(wx - self.x, wy - self.y))) > 1e-6:
+                step = min(0.8, d)
+                self.x += (wx - self.x) / d * step
+                self.y += (wy - self.y) / d * step
+                await self.send(type="move", x=self.x, y=self.y, yaw=0.0, anim="walk")
+                await asyncio.sleep(0.07)
+
+    async def close(self) -> None:
+        await self.ws.close()
+        self.task.cancel()
+
+
+async def enter(server: RunningServer, token: str) -> Person:
+    ws, welcome = await server.join(HALL, token)
+    return Person(ws, welcome)
+
+
+async def audit_actions(server: RunningServer, ticket_id: str) -> list[str]:
+    engine = create_engine(server.settings.resolved_database_url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(
+                text("SELECT action FROM audit_log WHERE ticket_id = :t ORDER BY id"),
+                {"t": ticket_id},
+            )
+            return [r.action for r in rows]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_citizen_takes_a_number_an_officer_calls_they_chat_and_the_officer_finishes(
+    tmp_path: Path, database_url: str | None
+):
+    async with hall_server(tmp_path, database_url, counter_bots="never") as server:
+        officer = await enter(server, await server.staff_token("petugas1"))
+        await officer.send(type="counter_open", counter_id="D1")
+        state = await officer.next("counter_state")
+        assert state["status"] == "open" and state["staffed_by"] == "officer"
+
+        citizen = await enter(server, await server.guest_token("Siti"))
+        await citizen.send(type="ticket_take", service="KTP-EL")
+        ticket = await citizen.next("ticket")
+        assert ticket["number"] == "A-001" and ticket["state"] == "waiting"
+        assert (
+            ticket["position"] == 1
+            and 0 <= ticket["estimate"]["low_s"] <= ticket["estimate"]["high_s"]
+        )
+
+        await officer.send(type="call_next", counter_id="D1")
+        called = await citizen.next("called")
+        assert called["number"] == "A-001" and called["counter"]["id"] == "D1"
+        board = (await server.http.get(f"/api/v1/halls/{HALL}/board")).json()
+        assert {
+            "counter_id": "D1",
+            "number": "A-001",
+            "service": "KTP-EL",
+            "state": "called",
+        } in board["now_serving"]
+
+        await citizen.walk_to(tuple(called["counter"]["position"]))
+        session = await citizen.next("counter_session")
+        assert session["staffed_by"] == "officer" and session["counter_id"] == "D1"
+        await officer.next("counter_session")
+        await citizen.send(
+            type="chat", channel=session["channel"], text="Saya mau ganti KTP yang hilang"
+        )
+        line = await officer.next("chat", lambda m: m["channel"] == session["channel"])
+        assert line["text"] == "Saya mau ganti KTP yang hilang"
+
+        await officer.send(type="finish", counter_id="D1", outcome="served")
+        ended = await citizen.next("session_ended")
+        assert ended["outcome"] == "served"
+        await citizen.next("ticket", lambda m: m["state"] == "done")
+        actions = await audit_actions(server, ticket["ticket_id"])
+        for action in (
+            "ticket_taken",
+            "called",
+            "service_started",
+            "session_started",
+            "finished",
+            "session_ended",
+        ):
+            assert action in actions
+        await citizen.close()
+        await officer.close()
+
+
+async def test_with_no_officer_on_duty_a_bot_serves_and_completes_a_bot_capable_service(
+    tmp_path: Path, database_url: str | None
+):
+    async with hall_server(tmp_path, database_url, counter_bots="always") as server:
+        citizen = await enter(server, await server.guest_token("Siti"))
+        await citizen.send(type="ticket_take", service="NIB")
+        ticket = await citizen.next("ticket")
+        assert ticket["number"].startswith("G-")
+        called = await citizen.next("called")
+        assert called["counter"]["id"].startswith("P")
+        await citizen.walk_to(tuple(called["counter"]["position"]))
+        session = await citizen.next("counter_session")
+        assert session["staffed_by"] == "bot"
+        greeting = await citizen.next("chat", lambda m: m["channel"] == session["channel"])
+        assert "Selamat datang" in greeting["text"] and "Welcome" in greeting["text_en"]
+
+        await citizen.send(type="form_update", fields={**NIB_FORM, "no_hp": "12"})
+        result = await citizen.next("form_result")
+        assert set(result["errors"]) == {"no_hp"}
+        await citizen.send(type="form_update", fields={"no_hp": "081234567890"})
+        await citizen.next("form_result", lambda m: m["errors"] == {})
+        await citizen.send(type="documents_show", requirements=["ktp_el", "kontak", "data_usaha"])
+        filed = await citizen.next("application_filed")
+        assert filed["status"] == "completed" and filed["fee_idr"] == 0
+        assert filed["tracking_code"].startswith("MPP-")
+        ended = await citizen.next("session_ended")
+        assert ended["outcome"] == "served"
+        await citizen.close()
+
+
+async def test_a_bot_hands_a_citizen_over_to_an_officer_with_the_whole_case(
+    tmp_path: Path, database_url: str | None
+):
+    async with hall_server(tmp_path, database_url, counter_bots="always") as server:
+        citizen = await enter(server, await server.guest_token("Siti"))
+        await citizen.send(type="ticket_take", service="REKLAME")
+        called = await citizen.next("called")
+        counter_id = called["counter"]["id"]
+        await citizen.walk_to(tuple(called["counter"]["position"]))
+        session = await citizen.next("counter_session")
+        assert session["staffed_by"] == "bot"
+        await citizen.send(type="chat", channel=session["channel"], text="Mau pasang baliho")
+        await citizen.send(type="form_update", fields={"nama_lengkap": "Siti Aminah"})
+        await citizen.next("form_result")
+
+        officer = await enter(server, await server.staff_token("petugas2"))
+        await officer.send(type="counter_open", counter_id=counter_id)
+        case = await officer.next("counter_session")
+        assert case["session_id"] == session["session_id"]
+        assert case["form"].get("nama_lengkap") == "Siti Aminah" and case["staffed_by"] == "officer"
+        await citizen.next("counter_session", lambda m: m["staffed_by"] == "officer")
+        await officer.next("channel_opened", lambda m: m["channel"] == session["channel"])
+        await citizen.send(type="chat", channel=session["channel"], text="Halo Pak")
+        await officer.next("chat", lambda m: m["text"] == "Halo Pak")
+
+        await officer.send(
+            type="finish", counter_id=counter_id, outcome="referred", reason="perlu survei lokasi"
+        )
+        ended = await citizen.next("session_ended")
+        assert ended["outcome"] == "referred" and ended["reason"] == "perlu survei lokasi"
+        actions = await audit_actions(server, session["ticket_id"])
+        assert "counter_handed_over" in actions and "handed_over" in actions
+        await citizen.close()
+        await officer.close()
+
+
+async def test_a_restart_mid_queue_loses_nothing(tmp_path: Path, database_url: str | None):
+    tokens = []
+    async with hall_server(tmp_path, database_url, counter_bots="never") as server:
+        for name in ("Andi", "Budi"):
+            token = await server.guest_token(name)
+            tokens.append(token)
+            person = await enter(server, token)
+            await person.send(type="ticket_take", service="KK")
+            await person.next("ticket")
+            await person.close()
+    async with hall_server(tmp_path, database_url, counter_bots="never") as server:
+        # Each citizen comes back and is told where their ticket stands.
+        andi = await enter(server, tokens[0])
+        budi = await enter(server, tokens[1])
+        a, b = await andi.next("ticket"), await budi.next("ticket")
+        assert (a["number"], a["position"]) == ("B-001", 1)
+        assert (b["number"], b["position"]) == ("B-002", 2)
+        cita = await enter(server, await server.guest_token("Cita"))
+        await cita.send(type="ticket_take", service="KK")
+        assert (await cita.next("ticket"))["number"] == "B-003"
+        officer = await enter(server, await server.staff_token("petugas1"))
+        await officer.send(type="counter_open", counter_id="D2")
+        await officer.send(type="call_next", counter_id="D2")
+        assert (await andi.next("called"))["number"] == "B-001"
+        for person in (andi, budi, cita, officer):
+            await person.close()
+
+
+async def test_counter_actions_are_for_staff_and_bad_requests_are_named(tmp_path: Path):
+    async with hall_server(tmp_path, None, counter_bots="never") as server:
+        citizen = await enter(server, await server.guest_token("Siti"))
+        for msg, code in (
+            ({"type": "call_next", "counter_id": "D1"}, "forbidden"),
+            ({"type": "ticket_take", "service": "PASPOR"}, "unknown_service"),
+            ({"type": "ticket_take", "service": "KK", "priority": "elderly"}, "not_elderly"),
+            ({"type": "ticket_take", "service": "KK", "priority": "vip"}, "bad_value"),
+            ({"type": "ticket_cancel", "ticket_id": "nope"}, "unknown_ticket"),
+            ({"type": "form_update", "fields": {"a": 1}}, "unknown_session"),
+        ):
+            await citizen.send(**msg)
+            error = await citizen.next("error", lambda m, s=citizen.seq: m.get("ref") == s)
+            assert error["code"] == code, msg
+        await citizen.send(type="ticket_take", service="KK", priority="pregnant")
+        ticket = await citizen.next("ticket")
+        assert ticket["priority"] == "pregnant"
+        await citizen.send(type="ticket_take", service="KK")
+        assert (await citizen.next("error", lambda m: m["code"] == "already_queued"))["code"]
+        await citizen.send(type="ticket_cancel", ticket_id=ticket["ticket_id"])
+        await citizen.next("ticket", lambda m: m["state"] == "cancelled")
+        officer = await enter(server, await server.staff_token("petugas1"))
+        await officer.send(type="call_next", counter_id="D9")
+        assert (await officer.next("error"))["code"] == "unknown_counter"
+        await citizen.close()
+        await officer.close()
