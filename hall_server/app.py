@@ -95,7 +95,13 @@ def create_app(settings: Settings) -> FastAPI:
             await runtime.start()
             if spec.scene.counters:
                 runtime.counters = await start_counters(
-                    runtime, spec, app.state.catalogue, sessions, bus, bots=settings.counter_bots
+                    runtime,
+                    spec,
+                    app.state.catalogue,
+                    sessions,
+                    bus,
+                    bots=settings.counter_bots,
+                    sim_ticket_chance=settings.demo_ticket_chance,
                 )
 
         def authenticate(token: str) -> tuple[Identity, str | None]:

@@ -30,6 +30,7 @@ async def start_counters(
     bus: Bus,
     *,
     bots: str = "always",
+    sim_ticket_chance: float = 0.01,
 ) -> CounterHub:
     """Restore the hall's queues from the database and start its counters."""
     store = CounterStore(sessions, spec.hall_id)
@@ -45,6 +46,7 @@ async def start_counters(
         crowd=crowd,
         flush=runtime.flush,
         bots=bots,
+        sim_ticket_chance=sim_ticket_chance,
     )
     await hub.start(await store.load())
     return hub

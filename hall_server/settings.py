@@ -90,6 +90,8 @@ class Settings:
     #: When bot clerks staff counters that no officer staffs: "always" (24/7 and the
     #: demo), "off_hours" (outside office hours only) or "never".
     counter_bots: str = "always"
+    #: Chance per counter step (0.5 s) that an idle simulated citizen takes a number.
+    demo_ticket_chance: float = 0.01
     #: Simulated citizens walking in each demo hall (0 = none).
     demo_citizens: int = 0
     #: Scene files served as halls; empty means the bundled demo scene.

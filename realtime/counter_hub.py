@@ -73,6 +73,7 @@ class CounterHub:
         clock: Callable[[], float] = time.time,
         flush: Callable[[], None] = lambda: None,
         bots: str = "always",
+        sim_ticket_chance: float = 0.01,
     ) -> None:
         self.hall = hall
         self.scene = scene
@@ -88,6 +89,9 @@ class CounterHub:
             raise InvalidInput(f"bots must be one of {', '.join(BOT_POLICIES)}", code="bad_value")
         #: When bots staff counters that no officer staffs: always, off_hours or never.
         self.bots = bots
+        #: Chance per step that an idle simulated citizen takes a number (0.01: about
+        #: once in 50 s), so the demo's queues visibly move.
+        self.sim_ticket_chance = sim_ticket_chance
         self.engine = QueueEngine(rules, new_id=_new_id)
         self.desk = Desk(catalogue, new_id=_new_id)
         self.counters = {c.id: c for c in scene.counters}
@@ -707,10 +711,13 @@ class CounterHub:
         for avatar_id in self.crowd.avatar_ids():
             ticket_id = self._sim_tickets.get(avatar_id)
             if ticket_id is None:
-                if _uniform(0, 1) < 0.01:  # about one in 50 s per idle citizen
+                if _uniform(0, 1) < self.sim_ticket_chance:  # per step (0.5 s) per idle citizen
                     with contextlib.suppress(Exception):
                         t = self.engine.take_ticket(
-                            f"sim:{avatar_id}", self._sim_service(), Priority.REGULAR, now
+                            self.hall.subject_of(avatar_id),
+                            self._sim_service(),
+                            Priority.REGULAR,
+                            now,
                         )
                         self._sim_tickets[avatar_id] = t.ticket_id
                 continue

@@ -306,3 +306,24 @@ async def test_counter_actions_are_for_staff_and_bad_requests_are_named(tmp_path
         assert (await officer.next("error"))["code"] == "unknown_counter"
         await citizen.close()
         await officer.close()
+
+
+async def test_in_the_demo_simulated_citizens_take_numbers_and_the_board_feed_moves(tmp_path: Path):
+    from websockets.asyncio.client import connect
+
+    async with hall_server(tmp_path, None, demo_citizens=12, demo_ticket_chance=0.5) as server:
+        feed = await connect(f"ws://127.0.0.1:{server.port}/ws/v1/halls/{HALL}/board")
+        boards = []
+        async with asyncio.timeout(20):
+            while not any(b["now_serving"] for b in boards):
+                boards.append(json.loads(await feed.recv()))
+        assert boards[0]["type"] == "board" and boards[0]["hall"] == HALL
+        serving = next(b for b in boards if b["now_serving"])["now_serving"][0]
+        assert serving["number"][0].isalpha() and serving["state"] in ("called", "serving")
+        await feed.close()
+        supervisor = await enter(server, await server.staff_token("supervisor"))
+        await supervisor.send(type="queues")
+        queues = await supervisor.next("queues")
+        assert {c["counter_id"] for c in queues["counters"]} == {c.id for c in SCENE.counters}
+        assert all(c["staffed_by"] == "bot" for c in queues["counters"])
+        await supervisor.close()
