@@ -6,11 +6,15 @@ const TEXT = {
   id: { name: "Nama tampilan", enter: "Masuk sebagai tamu", send: "Kirim", say: "Ketik pesan…",
         help: "Tonton aula, atau masuk sebagai tamu lalu berjalan dengan tombol panah / WASD.",
         watching: "menonton", walking: "berjalan sebagai", closed: "terputus, menyambung ulang…",
-        avatars: "avatar", other: "English" },
+        avatars: "avatar", other: "English", service: "Layanan", take: "Ambil nomor",
+        serving: "Sedang dilayani", ticket: (t) => `Nomor ${t.number}` + (t.position ? `, antrean ke-${t.position}, ${t.estimate.high_s < 60 ? "kurang dari 1 menit" : `perkiraan ${Math.round(t.estimate.low_s / 60)}–${Math.round(t.estimate.high_s / 60)} menit`}` : ""),
+        called: (c) => `Nomor ${c.number}: silakan ke ${c.counter.name.id}` },
   en: { name: "Display name", enter: "Enter as a guest", send: "Send", say: "Type a message…",
         help: "Watch the hall, or enter as a guest and walk with the arrow keys / WASD.",
         watching: "watching", walking: "walking as", closed: "disconnected, reconnecting…",
-        avatars: "avatars", other: "Bahasa Indonesia" },
+        avatars: "avatars", other: "Bahasa Indonesia", service: "Service", take: "Take a number",
+        serving: "Now serving", ticket: (t) => `Number ${t.number}` + (t.position ? `, ${t.position} in line, ${t.estimate.high_s < 60 ? "under a minute" : `about ${Math.round(t.estimate.low_s / 60)}–${Math.round(t.estimate.high_s / 60)} min`}` : ""),
+        called: (c) => `Number ${c.number}: please go to ${c.counter.name.en}` },
 };
 let lang = "id";
 const $ = (id) => document.getElementById(id);
@@ -60,13 +64,19 @@ function onControl(msg) {
     }
     $("status").textContent = me ? `${t("walking")} ${me.name}` : t("watching");
     $("say").hidden = !me;
+    $("queue").hidden = !me;
   } else if (msg.type === "profiles") {
     for (const a of msg.avatars) profiles.set(a.id, a);
   } else if (msg.type === "correction" && me) {
     me.x = msg.x; me.y = msg.y;
+  } else if (msg.type === "ticket") {
+    $("myticket").textContent = msg.state === "waiting" || msg.state === "called" ? t("ticket")(msg) : "";
+  } else if (msg.type === "called") {
+    $("myticket").textContent = t("called")(msg);
   } else if (msg.type === "chat" || msg.type === "announcement" || msg.type === "error") {
     const line = document.createElement("div");
-    line.textContent = msg.type === "chat" ? `${msg.from.name}: ${msg.text}`
+    const said = lang === "en" && msg.text_en ? msg.text_en : msg.text;
+    line.textContent = msg.type === "chat" ? `${msg.from.name}: ${said}`
       : msg.type === "announcement" ? `📢 ${msg.text[lang]}` : `⚠ ${msg.message}`;
     $("chat").append(line);
     $("chat").scrollTop = 1e9;
@@ -155,7 +165,26 @@ function frame(now) {
 
 addEventListener("keydown", (e) => { if (e.target.tagName !== "INPUT") keys.add(e.key); });
 addEventListener("keyup", (e) => keys.delete(e.key));
-$("lang").onclick = () => { lang = lang === "id" ? "en" : "id"; applyLang(); };
+$("lang").onclick = () => { lang = lang === "id" ? "en" : "id"; applyLang(); loadServices(); };
+$("take").onclick = () => ws.send(JSON.stringify({ type: "ticket_take", service: $("service").value }));
+
+async function loadServices() {
+  const { services } = await api(`/api/v1/services?lang=${lang}`);
+  $("service").replaceChildren(...services.map((s) => new Option(`${s.group} · ${s.name}`, s.code)));
+}
+
+function followBoard() {
+  const feed = new WebSocket(`${location.protocol === "https:" ? "wss" : "ws"}://${location.host}/ws/v1/halls/${hall.id}/board`);
+  feed.onmessage = (e) => {
+    const board = JSON.parse(e.data);
+    $("board").replaceChildren(...board.now_serving.map((row) => {
+      const li = document.createElement("li");
+      li.textContent = `${row.number} → ${row.counter_id}`;
+      return li;
+    }));
+  };
+  feed.onclose = () => setTimeout(followBoard, 3000);
+}
 $("enter").onsubmit = (e) => { e.preventDefault(); start("guest", $("name").value); };
 $("say").onsubmit = (e) => {
   e.preventDefault();
@@ -172,5 +201,7 @@ $("say").onsubmit = (e) => {
   canvas.width = w * scale; canvas.height = h * scale;
   applyLang();
   await start("spectator", "Layar pameran");
+  loadServices();
+  followBoard();
   requestAnimationFrame(frame);
 })();

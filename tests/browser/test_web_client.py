@@ -39,7 +39,7 @@ async def test_the_demo_page_shows_the_living_hall_and_lets_a_guest_walk_and_cha
     from playwright.async_api import async_playwright
 
     async with (
-        running_server(tmp_path / "data", demo_citizens=12) as server,
+        running_server(tmp_path / "data", demo_citizens=12, demo_ticket_chance=0.5) as server,
         async_playwright() as pw,
     ):
         browser = await pw.chromium.launch(executable_path=chromium_path, args=ARGS)
@@ -52,6 +52,8 @@ async def test_the_demo_page_shows_the_living_hall_and_lets_a_guest_walk_and_cha
         await page.wait_for_function("document.getElementById('status').textContent === 'menonton'")
         await page.wait_for_function("view.size >= 12")
         assert await page.title() == "Mal Pelayanan Publik Virtual"
+        # The "now serving" board fills from its feed as the bots call the simulated citizens.
+        await page.wait_for_function("document.querySelectorAll('#board li').length > 0")
         await page.screenshot(path=str(tmp_path / "watching.png"))
 
         # Switch to English and back: the texts follow.
@@ -76,6 +78,10 @@ async def test_the_demo_page_shows_the_living_hall_and_lets_a_guest_walk_and_cha
         await page.wait_for_function(
             "document.getElementById('chat').textContent.includes('Tamu Uji: Selamat pagi, Kendari!')"
         )
+        # Take a number at the virtual kiosk: the page shows it with the place in line.
+        await page.select_option("#service", "PBG")
+        await page.click("#take")
+        await page.wait_for_function("document.getElementById('myticket').textContent.startsWith('Nomor H-')")
         await page.screenshot(path=str(tmp_path / "walking.png"))
         await browser.close()
         assert errors == []
