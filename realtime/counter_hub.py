@@ -130,7 +130,10 @@ class CounterHub:
 
     # ------------------------------------------------------------ citizens
 
-    async def take_ticket(self, avatar_id: int, service: object, priority: object) -> None:
+    async def take_ticket(
+        self, avatar_id: int, service: object, priority: object, appointment_at: object = None
+    ) -> None:
+        """A walk-in number, or a booked appointment when ``appointment_at`` (Unix s) is given."""
         ident = self.hall.identity_of(avatar_id)
         if ident.role is not Role.CITIZEN:
             raise Forbidden("only citizens take a number")
@@ -138,10 +141,33 @@ class CounterHub:
             raise InvalidInput("service must be a service code", code="bad_type")
         self.catalogue.service(service)  # unknown_service
         prio = _priority(priority, ident)
+        at: float | None = None
+        if appointment_at is not None:
+            if isinstance(appointment_at, bool) or not isinstance(appointment_at, int | float):
+                raise InvalidInput("appointment_at must be a Unix time in seconds", code="bad_type")
+            if (
+                not math.isfinite(appointment_at)
+                or not 0 < appointment_at - self.clock() < 90 * 86400
+            ):
+                raise InvalidInput(
+                    "appointment_at must be within the next 90 days", code="out_of_range"
+                )
+            at = float(appointment_at)
         async with self.lock:
-            ticket = self.engine.take_ticket(ident.subject, service, prio, self.clock())
+            ticket = self.engine.take_ticket(ident.subject, service, prio, self.clock(), at)
             await self._commit()
         self._tell_ticket(ticket)
+
+    async def check_in(self, avatar_id: int, ticket_id: object) -> None:
+        """The citizen of a booking arrives: the booking joins the live queue."""
+        ident = self.hall.identity_of(avatar_id)
+        if not isinstance(ticket_id, str):
+            raise InvalidInput("ticket_id must be a string", code="bad_type")
+        async with self.lock:
+            if self.engine.ticket(ticket_id).citizen_ref != ident.subject:
+                raise Forbidden("this is not your ticket", code="not_your_ticket")
+            self.engine.check_in(ticket_id, self.clock())
+            await self._commit()
 
     async def cancel_ticket(self, avatar_id: int, ticket_id: object) -> None:
         ident = self.hall.identity_of(avatar_id)
@@ -196,6 +222,8 @@ class CounterHub:
                 self.engine.call_out_of_order(
                     counter_id, _str(msg, "ticket_id"), actor, _str(msg, "reason"), now
                 )
+            elif action == "unpark":
+                self.engine.unpark(_str(msg, "ticket_id"), actor, now)
             elif action == "park":
                 self.engine.park(counter_id, actor, now, reason=msg.get("reason") or None)
             elif action == "transfer":

@@ -336,7 +336,13 @@ def _hub(client: _Client) -> CounterHub:
 
 
 async def _on_ticket_take(client: _Client, msg: dict[str, Any]) -> None:
-    await _hub(client).take_ticket(client.conn.avatar_id, msg.get("service"), msg.get("priority"))
+    await _hub(client).take_ticket(
+        client.conn.avatar_id, msg.get("service"), msg.get("priority"), msg.get("appointment_at")
+    )
+
+
+async def _on_check_in(client: _Client, msg: dict[str, Any]) -> None:
+    await _hub(client).check_in(client.conn.avatar_id, msg.get("ticket_id"))
 
 
 async def _on_ticket_cancel(client: _Client, msg: dict[str, Any]) -> None:
@@ -370,6 +376,7 @@ _COUNTER_ACTIONS = (
     "recall",
     "call_ticket",
     "park",
+    "unpark",
     "transfer",
     "finish",
     "submit",
@@ -380,6 +387,7 @@ _HANDLERS = {
     **{action: _counter_action(action) for action in _COUNTER_ACTIONS},
     "ticket_take": _on_ticket_take,
     "ticket_cancel": _on_ticket_cancel,
+    "check_in": _on_check_in,
     "form_update": _on_form_update,
     "documents_show": _on_documents_show,
     "queues": _on_queues,

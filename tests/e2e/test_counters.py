@@ -327,3 +327,38 @@ async def test_in_the_demo_simulated_citizens_take_numbers_and_the_board_feed_mo
         assert {c["counter_id"] for c in queues["counters"]} == {c.id for c in SCENE.counters}
         assert all(c["staffed_by"] == "bot" for c in queues["counters"])
         await supervisor.close()
+
+
+async def test_appointments_park_unpark_and_transfer(tmp_path: Path):
+    import time as wall
+
+    async with hall_server(tmp_path, None, counter_bots="never") as server:
+        citizen = await enter(server, await server.guest_token("Siti"))
+        await citizen.send(type="ticket_take", service="AKTA-LAHIR", appointment_at=wall.time() + 2)
+        booked = await citizen.next("ticket")
+        assert booked["state"] == "booked" and booked["number"] is None
+        await citizen.send(type="check_in", ticket_id=booked["ticket_id"])
+        waiting = await citizen.next("ticket", lambda m: m["state"] == "waiting")
+        assert waiting["number"] == "C-001"
+
+        officer = await enter(server, await server.staff_token("petugas1"))
+        await officer.send(type="counter_open", counter_id="D4")
+        await asyncio.sleep(2.5)  # a booking joins the live queue at its booked time
+        await officer.send(type="call_next", counter_id="D4")
+        await citizen.next("called")
+        await officer.send(type="park", counter_id="D4", reason="menunggu dokumen")
+        await citizen.next("ticket", lambda m: m["state"] == "parked")
+        await officer.send(type="unpark", counter_id="D4", ticket_id=booked["ticket_id"])
+        await citizen.next("ticket", lambda m: m["state"] == "waiting" and m is not waiting)
+        await officer.send(type="call_next", counter_id="D4")
+        await citizen.next("called", lambda m: m["recalls"] == 0 and m is not None)
+        await officer.send(type="transfer", counter_id="D4", service="PINDAH-DATANG")
+        moved = await citizen.next("ticket", lambda m: m["service"] == "PINDAH-DATANG")
+        assert (
+            moved["number"] == "C-001" and moved["state"] == "waiting"
+        )  # keeps its number and place
+        actions = await audit_actions(server, booked["ticket_id"])
+        for action in ("appointment_booked", "checked_in", "parked", "unparked", "transferred"):
+            assert action in actions
+        await citizen.close()
+        await officer.close()
