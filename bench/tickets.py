@@ -125,7 +125,7 @@ def main() -> None:
     finally:
         servers.stop()
     print(
-        f"| backend | clients | takes | takes/s | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|"
+        "| backend | clients | takes | takes/s | p50 ms | p99 ms |\n|---|---:|---:|---:|---:|---:|"
     )
     for r in results:
         print(
