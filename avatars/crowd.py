@@ -78,6 +78,8 @@ class _Walker:
     resting_anim: str = "idle"
     seat: int | None = None
     seq: int = 0
+    #: sent somewhere by the hall (a queue lane, a counter): stays there until released
+    busy: bool = False
 
 
 class Crowd:
@@ -121,7 +123,7 @@ class Crowd:
         self._last_step = now
         for w in self.walkers:
             if not w.route:
-                if now < w.linger_until:
+                if w.busy or now < w.linger_until:
                     continue
                 self._choose_next(w, now)
                 if not w.route:
@@ -144,6 +146,40 @@ class Crowd:
             anim = "walk" if w.route else w.resting_anim
             w.seq += 1
             hall.propose_move(w.avatar_id, w.x, w.y, w.yaw, anim, w.seq)
+
+    def avatar_ids(self) -> list[int]:
+        return [w.avatar_id for w in self.walkers]
+
+    def send_to(self, avatar_id: int, goal: Point, *, resting_anim: str = "idle") -> bool:
+        """Walk this citizen to ``goal`` and keep it there until :meth:`release`."""
+        w = self._walker(avatar_id)
+        route = self.floor.route((w.x, w.y), goal)
+        if route is None:
+            return False
+        if w.seat is not None:
+            self._taken_seats.discard(w.seat)
+            w.seat = None
+        w.route, w.busy, w.resting_anim = route, True, resting_anim
+        return True
+
+    def arrived(self, avatar_id: int) -> bool:
+        return not self._walker(avatar_id).route
+
+    def position(self, avatar_id: int) -> Point:
+        w = self._walker(avatar_id)
+        return w.x, w.y
+
+    def release(self, avatar_id: int, now: float) -> None:
+        """Back to wandering about the hall."""
+        w = self._walker(avatar_id)
+        w.busy = False
+        w.linger_until = now + float(self.rng.uniform(1, 4))
+
+    def _walker(self, avatar_id: int) -> _Walker:
+        for w in self.walkers:
+            if w.avatar_id == avatar_id:
+                return w
+        raise KeyError(avatar_id)
 
     def _choose_next(self, w: _Walker, now: float) -> None:
         if w.seat is not None:

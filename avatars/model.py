@@ -130,6 +130,11 @@ class Identity:
     subject: str
     role: Role
     display_name: str
+    #: The token's role (citizen, guest, officer, supervisor, admin, bot, spectator):
+    #: finer than ``role``, which is what others see.
+    token_role: str = "guest"
+    #: A citizen 60 or older by the NIK (priority queueing); False for everyone else.
+    elderly: bool = False
 
 
 _NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,40}$")

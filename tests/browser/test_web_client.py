@@ -81,7 +81,9 @@ async def test_the_demo_page_shows_the_living_hall_and_lets_a_guest_walk_and_cha
         # Take a number at the virtual kiosk: the page shows it with the place in line.
         await page.select_option("#service", "PBG")
         await page.click("#take")
-        await page.wait_for_function("document.getElementById('myticket').textContent.startsWith('Nomor H-')")
+        await page.wait_for_function(
+            "document.getElementById('myticket').textContent.startsWith('Nomor H-')"
+        )
         await page.screenshot(path=str(tmp_path / "walking.png"))
         await browser.close()
         assert errors == []
