@@ -235,3 +235,70 @@ class AuditRow(Base):
     session_id: Mapped[str | None] = mapped_column(String(64))
     application_id: Mapped[str | None] = mapped_column(String(64), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+#: States of an outbox row: waiting (or retrying), delivered, or a dead letter for an officer.
+OUTBOX_STATES = ("pending", "delivered", "dead")
+
+
+class OutboxRow(Base):
+    """One application to hand to a back office (the transactional outbox).
+
+    Written in the transaction that writes the application; the delivery
+    worker claims due rows (``state = 'pending'`` and ``next_attempt_at`` past)
+    with a conditional UPDATE on ``claims``, so two workers never send the
+    same row at once. ``payload`` holds the submission without the form: the
+    form (personal data) is read from the application row when sending.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (CheckConstraint(_in("state", OUTBOX_STATES), name="state"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
+    hall_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: "civil_registry" or "permits" (counters.handoff.BackOfficeKind).
+    backoffice: Mapped[str] = mapped_column(String(32))
+    #: Sent as the Idempotency-Key of every attempt.
+    idempotency_key: Mapped[str] = mapped_column(String(160), unique=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(16))
+    #: Sends so far (a claim counts as one, even if the worker dies mid-send).
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: Bumped by every claim: the compare-and-set token of the conditional UPDATE.
+    claims: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    #: Short, safe description of the last failure (never personal data).
+    last_error: Mapped[str | None] = mapped_column(String(200))
+    #: The back office's reference once it acknowledged the submission.
+    external_ref: Mapped[str | None] = mapped_column(String(128), index=True)
+    #: The back office's own time of the last status applied (to ignore older reports).
+    reported_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    #: When the back office was last heard of (acknowledgement, callback or poll).
+    heard_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class ApplicationEventRow(Base):
+    """The status history of an application, shown to the citizen (append-only)."""
+
+    __tablename__ = "application_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    application_id: Mapped[str] = mapped_column(ForeignKey("applications.id"), index=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime())
+    #: A counters.statuses.Status value.
+    status: Mapped[str] = mapped_column(String(32))
+    #: "worker", "backoffice:civil_registry", "account:12"...
+    actor: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class WebhookReceiptRow(Base):
+    """Webhook ids already received, so a replayed callback is refused."""
+
+    __tablename__ = "webhook_receipts"
+
+    webhook_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

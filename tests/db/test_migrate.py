@@ -24,6 +24,9 @@ TABLES = {
     "counter_sessions",
     "applications",
     "audit_log",
+    "outbox",
+    "application_events",
+    "webhook_receipts",
 }
 
 
@@ -42,7 +45,7 @@ async def test_migrations_create_every_table_on_an_empty_database(db_url: str) -
         async with engine.connect() as connection:
             assert await connection.run_sync(_tables) == TABLES
             version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-            assert version == "0002"
+            assert version == "0003"
     finally:
         await engine.dispose()
 
