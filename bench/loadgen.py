@@ -252,8 +252,10 @@ class LoadConfig:
     connect_concurrency: int = 50
     #: Give up on joins not done within this time (per stage).
     join_timeout_s: float = 90.0
-    #: Naive mode: how many clients parse the JSON snapshots.
-    naive_observers: int = 16
+    #: Naive mode: how many clients parse the JSON snapshots (None: 16 at 250
+    #: avatars, fewer as the hall grows, so that parsing stays a bounded share of
+    #: the generator's core).
+    naive_observers: int | None = None
     #: Seed for the walks.
     seed: int = 1
 
@@ -615,10 +617,13 @@ async def _worker(config: LoadConfig, index: int, inbox: Any, outbox: Any) -> No
     clients: list[Client] = []
     stages = config.stages or (config.clients,)
     sem = asyncio.Semaphore(config.connect_concurrency)
+    observers = config.naive_observers
+    if observers is None:
+        observers = max(2, min(16, 4000 // max(1, config.clients)))
 
     async def connect(i: int) -> None:
         rng = random.Random(config.seed * 1_000_003 + first + i)
-        observer = config.mode == "hall" or (first + i) < config.naive_observers
+        observer = config.mode == "hall" or (first + i) < observers
         client = Client(first + i, tokens[i], url, shared, area, boxes, rng, observer=observer)
         clients.append(client)
         async with sem:
@@ -633,7 +638,14 @@ async def _worker(config: LoadConfig, index: int, inbox: Any, outbox: Any) -> No
     for total in stages:
         mine = round(count * total / config.clients)
         started = time.monotonic()
-        await asyncio.gather(*(connect(i) for i in range(done, mine) if tokens[i]))
+        attempts = [asyncio.ensure_future(connect(i)) for i in range(done, mine) if tokens[i]]
+        if attempts:  # a stage gets join_timeout_s in all: a server that falls over is a result
+            _, late = await asyncio.wait(attempts, timeout=config.join_timeout_s)
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+            for c in clients:
+                c._join_failed("join_deadline")  # no-op for those that joined
         done = mine
         joined = sum(1 for c in clients if c.joined.done() and c.joined.result())
         outbox.put(("stage", index, joined, round(time.monotonic() - started, 2)))
