@@ -14,6 +14,20 @@ def square(x0: float, y0: float, x1: float, y1: float) -> list[list[float]]:
     return [[x0, y0], [x1, y0], [x1, y1], [x0, y1]]
 
 
+#: A complete, valid NIB form (a fictional citizen and business).
+NIB_FORM: dict[str, object] = {
+    "nik": "7471014101900001",
+    "nama_lengkap": "Siti Aminah",
+    "nama_usaha": "Warung Sinar",
+    "kbli": "56103",
+    "alamat_usaha": "Jl. Sao-Sao No. 10, Kendari",
+    "modal_usaha": 25000000,
+    "no_hp": "081234567890",
+    "email": "siti@example.id",
+    "konfirmasi": True,
+}
+
+
 def room_data(
     size: float = 60.0, wall: bool = True, spawns: list[tuple[float, float]] | None = None
 ) -> dict[str, Any]:

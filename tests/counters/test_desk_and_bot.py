@@ -11,22 +11,12 @@ from counters.bot import BotClerk, OfficeHours
 from counters.catalogue import load_catalogue
 from counters.desk import CounterSession, Desk
 from hall_server.errors import Conflict, Forbidden, InvalidInput
+from tests.helpers import NIB_FORM
 
 CATALOGUE = load_catalogue()
 TODAY = date(2026, 11, 23)
 # Monday 23 November 2026, 21:00 WITA (13:00 UTC): after office hours.
 EVENING = datetime(2026, 11, 23, 13, 0, tzinfo=UTC).timestamp()
-NIB_FORM = {
-    "nik": "7471014101900001",
-    "nama_lengkap": "Siti Aminah",
-    "nama_usaha": "Warung Sinar",
-    "kbli": "56103",
-    "alamat_usaha": "Jl. Sao-Sao No. 10, Kendari",
-    "modal_usaha": 25000000,
-    "no_hp": "081234567890",
-    "email": "siti@example.id",
-    "konfirmasi": True,
-}
 
 
 def make_desk() -> Desk:

@@ -21,21 +21,11 @@ from hall_server.db import create_engine
 from scenes.bundled import load_demo_scene
 from scenes.spatial import Floorplan
 from tests.e2e.server import RunningServer, running_server
+from tests.helpers import NIB_FORM
 
 HALL = "mpp-kendari"
 SCENE = load_demo_scene()
 FLOOR = Floorplan.from_scene(SCENE)
-NIB_FORM = {
-    "nik": "7471014101900001",
-    "nama_lengkap": "Siti Aminah",
-    "nama_usaha": "Warung Sinar",
-    "kbli": "56103",
-    "alamat_usaha": "Jl. Sao-Sao No. 10, Kendari",
-    "modal_usaha": 25000000,
-    "no_hp": "081234567890",
-    "email": "siti@example.id",
-    "konfirmasi": True,
-}
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
