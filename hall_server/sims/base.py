@@ -161,7 +161,7 @@ class Sim:
                 f"the Idempotency-Key header is required (1..{MAX_KEY_CHARS} characters)",
                 code="idempotency_key_required",
             )
-        body = await _json_body(request)
+        body = await json_body(request)
         request_hash = hashlib.sha256(
             json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
         ).hexdigest()
@@ -348,7 +348,7 @@ def check_envelope(body: Any, services: Mapping[str, tuple[str, ...]]) -> dict[s
     }
 
 
-async def _json_body(request: Request) -> Any:
+async def json_body(request: Request) -> Any:
     try:
         return json.loads(await request.body())
     except ValueError:
@@ -436,7 +436,7 @@ def create_sim_app(
     @app.post("/admin/faults")
     async def set_faults(request: Request) -> dict[str, Any]:
         sim().authenticate(request)
-        changes = await _json_body(request)
+        changes = await json_body(request)
         if not isinstance(changes, dict):
             raise InvalidInput("the body must be a JSON object", code="bad_type")
         try:

@@ -31,7 +31,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.id import nik as stdnum_nik
 
 from hall_server.errors import InvalidInput, InvalidNik
-from hall_server.sims.base import Sim, _json_body, create_sim_app, iso
+from hall_server.sims.base import Sim, create_sim_app, iso, json_body
 from hall_server.sims.config import SimConfig
 from hall_server.sims.store import SimStore
 
@@ -222,7 +222,7 @@ def _routes(app: FastAPI, sim: Callable[[], Sim]) -> None:
     @app.post("/v1/identity/verify")
     async def verify(request: Request) -> Response:
         async def handler() -> Response:
-            claim = check_claim(await _json_body(request))
+            claim = check_claim(await json_body(request))
             rows = sim().store.query("SELECT * FROM population WHERE nik = ?", (claim["nik"],))
             record = (
                 (

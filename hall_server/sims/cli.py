@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -92,8 +93,6 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
         faults=faults,
     )
     if args.webhook_secret:
-        from dataclasses import replace
-
         config = replace(config, webhook_secret=args.webhook_secret)
     return config
 
