@@ -246,15 +246,27 @@ class Sim:
         )
 
     async def send_due_webhooks(self, now: float) -> None:
-        """One attempt for every due webhook, concurrently."""
-        due = self.store.due_webhooks(now)
-        if due:
-            await asyncio.gather(*(self._send(w, now) for w in due))
+        """One attempt for every due webhook: applications concurrently, each in order.
 
-    async def _send(self, w: Webhook, now: float) -> None:
+        An application's callbacks go one after another and stop at the first
+        failure, so a receiver sees them in order unless a retry intervenes.
+        """
+        by_reference: dict[str, list[Webhook]] = {}
+        for w in self.store.due_webhooks(now):
+            by_reference.setdefault(w.reference, []).append(w)
+        if by_reference:
+            await asyncio.gather(*(self._send_in_order(ws, now) for ws in by_reference.values()))
+
+    async def _send_in_order(self, due: list[Webhook], now: float) -> None:
+        for w in due:
+            if not await self._send(w, now):
+                return
+
+    async def _send(self, w: Webhook, now: float) -> bool:
+        """One attempt; True when delivered or dropped (the next one may go)."""
         if self.faults.drop_webhooks:
             self.store.webhook_attempted(w.id, state="dropped", next_at=now, error="drop_webhooks")
-            return
+            return True
         assert self.client is not None and self.config.callback_url is not None
         error = await webhooks.send(
             self.client,
@@ -267,13 +279,15 @@ class Sim:
         attempts = w.attempts + 1
         if error is None:
             self.store.webhook_attempted(w.id, state="sent", next_at=now, error=None)
-        elif attempts >= self.config.webhook_attempts:
+            return True
+        if attempts >= self.config.webhook_attempts:
             self.store.webhook_attempted(w.id, state="failed", next_at=now, error=error)
         else:
             delay = min(WEBHOOK_BACKOFF_CAP_S, 0.5 * 2**attempts)
             self.store.webhook_attempted(
                 w.id, state="pending", next_at=time.time() + delay, error=error
             )
+        return False
 
     async def run_pumps(self) -> None:
         """Apply due status steps and send due webhooks until cancelled."""
