@@ -82,6 +82,10 @@ def _parser() -> argparse.ArgumentParser:
     staff.add_argument("--name", help="display name (default: the username)")
     staff.add_argument("--database-url")
     staff.set_defaults(run=_add_staff)
+
+    from hall_server.sims.cli import add_sim_commands  # the simulated back offices
+
+    add_sim_commands(sub)
     return parser
 
 
