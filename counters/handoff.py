@@ -26,7 +26,7 @@ from typing import Any, cast
 
 from tenacity import RetryCallState, wait_exponential
 
-from counters.catalogue import Agency, Service
+from counters.catalogue import Agency, Catalogue, Service
 
 
 class BackOfficeKind(StrEnum):
@@ -47,6 +47,11 @@ _BY_AGENCY = {
 def backoffice_for(service: Service) -> BackOfficeKind:
     """The back office that serves ``service``, from the catalogue's agency."""
     return _BY_AGENCY[service.agency]
+
+
+def backoffice_kinds(catalogue: Catalogue) -> dict[str, BackOfficeKind]:
+    """Service code -> back office, for every service of ``catalogue``."""
+    return {service.code: backoffice_for(service) for service in catalogue}
 
 
 def idempotency_key(hall_id: str, application_id: str) -> str:
