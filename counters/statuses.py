@@ -85,18 +85,20 @@ def _codes(codes: range | tuple[int, ...], status: Status) -> dict[str, Status]:
     return {f"{code:02d}": status for code in codes}
 
 
-#: OSS-RBA ``kd_status`` codes (oss-rba.github.io; see docs/handoff.md). The
-#: meaning of each code inside 41-44 is not published plainly: odd codes are
-#: read as "SLA clock stopped" (waiting for the applicant), even as "resumed".
+#: OSS-RBA ``kd_status`` codes (oss-rba.github.io; docs/handoff.md and
+#: docs/backoffice-sims.md). Within 41-44 the hall follows the simulated permit
+#: service: 41 clock stopped for the applicant's correction, 43 for a field
+#: inspection, 42/44 resumed. Check against the real integration guide.
 PERMITS: dict[str, Status] = {
-    **_codes((9, 10, 11), Status.IN_PROGRESS),  # document completeness check
+    **_codes((9, 11), Status.IN_PROGRESS),  # received; documents complete
+    **_codes((10,), Status.NEEDS_MORE),  # documents incomplete, returned for correction
     **_codes((20,), Status.IN_PROGRESS),  # validation
     **_codes(range(30, 35), Status.AWAITING_PAYMENT),  # payment
     **_codes((40,), Status.IN_PROGRESS),  # inspection
-    **_codes((41, 43), Status.NEEDS_MORE),  # SLA clock stopped
-    **_codes((42, 44), Status.IN_PROGRESS),  # SLA clock resumed
+    **_codes((41,), Status.NEEDS_MORE),  # SLA clock stopped: waiting for the applicant
+    **_codes((42, 43, 44), Status.IN_PROGRESS),  # resumed; stopped for a field inspection
     **_codes((45,), Status.IN_PROGRESS),  # verified by the technical agency
-    **_codes((50,), Status.COMPLETED),  # approved: the permit is issued in OSS
+    **_codes((50,), Status.COMPLETED),  # approved: the NIB or permit is issued in OSS
     **_codes((52,), Status.IN_PROGRESS),  # provisional: not yet a final permit
     **_codes((57,), Status.COMPLETED),  # approved by default (fiktif-positif)
     **_codes((90, 93), Status.REJECTED),

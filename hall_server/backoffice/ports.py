@@ -118,11 +118,18 @@ def _common(submission: Submission) -> dict[str, Any]:
     }
 
 
+def _unwrap(data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A callback's record: ``{"type": ..., "timestamp": ..., "data": {...}}`` or the record itself."""
+    inner = data.get("data")
+    return inner if isinstance(inner, Mapping) else data
+
+
 def _civil_receipt(data: Mapping[str, Any]) -> Receipt:
     return Receipt(_required(data, "reference", "id"), _text(data, "status"))
 
 
 def _civil_report(data: Mapping[str, Any]) -> Report:
+    data = _unwrap(data)
     detail = {k: v for k in ("document_number", "reason") if (v := _text(data, k)) is not None}
     return Report(
         _required(data, "reference", "id"),
@@ -143,19 +150,17 @@ CIVIL_REGISTRY_WIRE = WireFormat(
 
 
 def _permits_encode(submission: Submission) -> dict[str, Any]:
-    # OSS names: id_permohonan (the applicant's request id), kd_izin (permit code).
-    return {
-        **_common(submission),
-        "id_permohonan": submission.application_id,
-        "kd_izin": submission.service,
-    }
+    # OSS name of the permit code; id_permohonan is the back office's to assign.
+    return {**_common(submission), "kd_izin": submission.service}
 
 
 def _permits_receipt(data: Mapping[str, Any]) -> Receipt:
-    return Receipt(_required(data, "id_izin", "reference", "id"), _text(data, "kd_status"))
+    # id_permohonan is the back office's reference of the request; id_izin the permit issued.
+    return Receipt(_required(data, "id_permohonan", "reference", "id"), _text(data, "kd_status"))
 
 
 def _permits_report(data: Mapping[str, Any]) -> Report:
+    data = _unwrap(data)
     detail = {
         name: v
         for key, name in (
@@ -166,7 +171,7 @@ def _permits_report(data: Mapping[str, Any]) -> Report:
         if (v := _text(data, key)) is not None
     }
     return Report(
-        _required(data, "id_izin", "reference", "id"),
+        _required(data, "id_permohonan", "reference", "id"),
         _required(data, "kd_status", "status"),
         parse_time(data.get("tgl_status")),
         detail,
