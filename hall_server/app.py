@@ -32,6 +32,8 @@ from hall_server.db.engine import create_engine, make_sessionmaker
 from hall_server.db.migrate import upgrade
 from hall_server.errors import HallError, NotFound
 from hall_server.halls import HallSpec, build_runtime, identity_from_claims, load_hall_specs
+from hall_server.handoff_api import handoff_router
+from hall_server.handoff_setup import Handoff
 from hall_server.journal import DatabaseJournal
 from hall_server.metrics import Metrics
 from hall_server.secrets import resolve_secret_key
@@ -108,6 +110,10 @@ def create_app(settings: Settings) -> FastAPI:
             claims = auth.verify(token)
             return identity_from_claims(claims), claims.hall
 
+        handoff = Handoff(settings, sessions, runtimes)
+        handoff.start()
+        app.state.handoff = handoff
+        app.state.sessions = sessions
         app.state.settings = settings
         app.state.engine = engine
         app.state.auth = auth
@@ -130,6 +136,7 @@ def create_app(settings: Settings) -> FastAPI:
                 if runtime.counters is not None:
                     await runtime.counters.stop()
                 await runtime.stop()
+            await handoff.stop()
             await bus.close()
             await engine.dispose()
 
@@ -143,6 +150,7 @@ def create_app(settings: Settings) -> FastAPI:
     _install_request_metrics(app)
     app.include_router(auth_router(), prefix="/api/v1/auth", tags=["auth"])
     app.include_router(services_router())
+    app.include_router(handoff_router())
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -7,7 +7,7 @@ database always holds a state the queue engine can be restored from exactly
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from counters.desk import Application, CounterSession, DeskEvent
 from counters.records import counter_from_json, counter_to_json, ticket_from_json, ticket_to_json
 from counters.tickets import CounterState, QueueEvent, Ticket
+from hall_server.backoffice import add_to_outbox
 from hall_server.db.models import ApplicationRow, AuditRow, CounterRow, CounterSessionRow, TicketRow
 
 
@@ -35,9 +36,17 @@ class Restored:
 class CounterStore:
     """Writes and reads one hall's counter data."""
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], hall_id: str) -> None:
+    def __init__(
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        hall_id: str,
+        kinds: Mapping[str, str] | None = None,
+    ) -> None:
         self._sessions = sessions
         self.hall_id = hall_id
+        #: service code -> back office kind; an application of a mapped service is
+        #: queued for hand-off in the transaction that writes it (transactional outbox).
+        self.kinds = dict(kinds or {})
 
     async def load(self) -> Restored:
         """Everything needed to rebuild the hall's queues and open counter sessions."""
@@ -93,28 +102,30 @@ class CounterStore:
                 await self._put_session(db, session)
             await db.flush()
             for application in applications:
-                db.add(
-                    ApplicationRow(
-                        id=application.application_id,
-                        hall_id=self.hall_id,
-                        tracking_code=application.tracking_code,
-                        service=application.service,
-                        ticket_id=application.ticket_id,
-                        session_id=application.session_id,
-                        citizen_ref=application.citizen_ref,
-                        status=application.status,
-                        fee_idr=application.fee_idr or 0,
-                        created_at=_ts(application.created_at),
-                        updated_at=_ts(application.created_at),
-                        data={
-                            "variant": application.variant,
-                            "form": application.form,
-                            "checklist": application.checklist,
-                            "filed_by": application.filed_by,
-                            "fee_is_levy": application.fee_idr is None,
-                        },
-                    )
+                row = ApplicationRow(
+                    id=application.application_id,
+                    hall_id=self.hall_id,
+                    tracking_code=application.tracking_code,
+                    service=application.service,
+                    ticket_id=application.ticket_id,
+                    session_id=application.session_id,
+                    citizen_ref=application.citizen_ref,
+                    status=application.status,
+                    fee_idr=application.fee_idr or 0,
+                    created_at=_ts(application.created_at),
+                    updated_at=_ts(application.created_at),
+                    data={
+                        "variant": application.variant,
+                        "form": application.form,
+                        "checklist": application.checklist,
+                        "filed_by": application.filed_by,
+                        "fee_is_levy": application.fee_idr is None,
+                    },
                 )
+                db.add(row)
+                kind = self.kinds.get(application.service)
+                if kind is not None:
+                    await add_to_outbox(db, row, kind=kind, now=_ts(application.created_at))
             await db.flush()
             for e in desk_events:
                 role = roles.get(e.actor, "bot" if e.actor.startswith("bot:") else "officer")

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from avatars.crowd import Crowd
 from counters.bot import BotClerk
 from counters.catalogue import Catalogue
+from counters.handoff import backoffice_kinds
 from counters.tickets import QueueRules, ServiceRule
 from hall_server.counter_store import CounterStore
 from hall_server.halls import HallSpec
@@ -33,7 +34,9 @@ async def start_counters(
     sim_ticket_chance: float = 0.01,
 ) -> CounterHub:
     """Restore the hall's queues from the database and start its counters."""
-    store = CounterStore(sessions, spec.hall_id)
+    # Applications of every service are queued for their back office (transactional outbox).
+    kinds = {code: str(kind) for code, kind in backoffice_kinds(catalogue).items()}
+    store = CounterStore(sessions, spec.hall_id, kinds)
     crowd = runtime.driver if isinstance(runtime.driver, Crowd) else None
     hub = CounterHub(
         runtime.hall,

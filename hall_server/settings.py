@@ -96,6 +96,36 @@ class Settings:
     demo_citizens: int = 0
     #: Scene files served as halls; empty means the bundled demo scene.
     scene_files: tuple[Path, ...] = ()
+    #: Civil-registry (Dukcapil) back office base URL; None: applications wait in the outbox.
+    civil_registry_url: str | None = None
+    #: Its API key (sent as X-Api-Key).
+    civil_registry_api_key: str | None = None
+    #: Secret of its signed callbacks; None refuses its callbacks.
+    civil_registry_webhook_secret: str | None = None
+    #: Permit (OSS / DPMPTSP) back office base URL; None: applications wait in the outbox.
+    permits_url: str | None = None
+    #: Its API key (sent as user_key).
+    permits_api_key: str | None = None
+    #: Secret of its signed callbacks; None refuses its callbacks.
+    permits_webhook_secret: str | None = None
+    #: Whole-request timeout of a back-office call.
+    backoffice_timeout_s: float = 10.0
+    #: Connect timeout of a back-office call (a down back office fails fast).
+    backoffice_connect_timeout_s: float = 3.0
+    #: Sends before an application becomes a dead letter (officers can retry it).
+    handoff_max_attempts: int = 10
+    #: First full-jitter backoff window.
+    handoff_backoff_base_s: float = 1.0
+    #: Largest backoff window.
+    handoff_backoff_cap_s: float = 300.0
+    #: Consecutive failures that open a back office's circuit breaker.
+    handoff_breaker_fail_max: int = 5
+    #: Cool-down of an open breaker before a trial delivery.
+    handoff_breaker_reset_s: float = 30.0
+    #: Poll delivered, unfinished applications not heard of for this long (lost callbacks).
+    handoff_reconcile_after_s: float = 900.0
+    #: Accepted clock difference of a signed callback's timestamp.
+    webhook_tolerance_s: float = 300.0
     #: Log as one JSON object per line.
     log_json: bool = False
     #: Log level name.

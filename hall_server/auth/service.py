@@ -25,7 +25,7 @@ from hall_server.auth.nik import birth_date, check_nik, mask_nik, nik_digest
 from hall_server.auth.passwords import hash_password, needs_rehash, verify_password
 from hall_server.auth.tokens import Claims, issue_token, verify_token
 from hall_server.db import repo
-from hall_server.errors import AuthError, Forbidden, InvalidInput, LimitExceeded
+from hall_server.errors import AuthError, Forbidden, InvalidInput, InvalidNik, LimitExceeded
 from hall_server.secrets import derive_key
 
 logger = logging.getLogger(__name__)
@@ -72,6 +72,13 @@ class AuthService:
         self._max_code_attempts = max_code_attempts
         # Codes one NIK may request per code lifetime: stops SMS bombing a citizen.
         self._max_codes_per_window = max_codes_per_window
+
+    def nik_digest_of(self, nik: str) -> str | None:
+        """The account key of a NIK, or None when the NIK is not valid (nothing revealed)."""
+        try:
+            return nik_digest(self._nik_key, check_nik(nik))
+        except InvalidNik:
+            return None
 
     # -- tokens -------------------------------------------------------------
 
