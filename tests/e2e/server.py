@@ -69,9 +69,11 @@ async def next_json(ws: ClientConnection, kind: str, timeout: float = 5.0) -> di
 
 
 @contextlib.asynccontextmanager
-async def running_server(data_dir: Path, **overrides: Any) -> AsyncIterator[RunningServer]:
+async def running_server(
+    data_dir: Path, *, port: int = 0, **overrides: Any
+) -> AsyncIterator[RunningServer]:
     settings = Settings.from_env({}, data_dir=data_dir, **overrides)
-    sock = listening_socket("127.0.0.1", 0, settings.send_buffer_bytes)
+    sock = listening_socket("127.0.0.1", port, settings.send_buffer_bytes)
     port = sock.getsockname()[1]
     config = uvicorn.Config(
         create_app(settings),
