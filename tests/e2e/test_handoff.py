@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import re
+import secrets
 import signal
 import subprocess
 import sys
@@ -109,7 +110,7 @@ async def file_applications(
             citizen = f"account:{account.id}"
         for i, service in enumerate(services):
             app_id = f"app{time.monotonic_ns()}{i}"
-            code = f"MPP-T{i:04d}-{app_id[-5:]}"
+            code = f"MPP-T{i:04d}-{secrets.token_hex(4).upper()}"
             async with sessions.begin() as db:
                 row = ApplicationRow(
                     id=app_id,
