@@ -656,6 +656,8 @@ async def _worker(config: LoadConfig, index: int, inbox: Any, outbox: Any) -> No
     slots: list[list[Client]] = [live[i::10] for i in range(10)]
     lag = Histogram()
     cpu_start = cpu_end = 0.0
+    #: when the counters were actually read: late when this process is overloaded
+    read_at = [t_start, t_end]
     before: dict[int, dict[str, int]] = {}
     after: dict[int, dict[str, int]] = {}
 
@@ -676,7 +678,7 @@ async def _worker(config: LoadConfig, index: int, inbox: Any, outbox: Any) -> No
         nonlocal cpu_start, cpu_end
         await _sleep_until(t_start)
         shared.measuring = True
-        cpu_start = time.process_time()
+        cpu_start, read_at[0] = time.process_time(), time.monotonic()
         for c in live:
             before[c.index] = c.counters()
         next_sample = t_start + 0.5
@@ -696,7 +698,7 @@ async def _worker(config: LoadConfig, index: int, inbox: Any, outbox: Any) -> No
                     c.sample_view()
         shared.measuring = False
         shared.flush()
-        cpu_end = time.process_time()
+        cpu_end, read_at[1] = time.process_time(), time.monotonic()
         for c in live:
             after[c.index] = c.counters()
 
@@ -716,7 +718,7 @@ async def _worker(config: LoadConfig, index: int, inbox: Any, outbox: Any) -> No
         if c.transport is not None and not c.lost.done():
             c.transport.abort()
 
-    window = t_end - t_start
+    window = max(1e-3, read_at[1] - read_at[0])
     per_client = []
     for c in live:
         a, b = before.get(c.index), after.get(c.index)
@@ -755,6 +757,7 @@ async def _worker(config: LoadConfig, index: int, inbox: Any, outbox: Any) -> No
                 "echo_latency": shared.echo_latency.sparse(),
                 "loop_lag": lag.sparse(),
                 "cpu_percent": round(100.0 * (cpu_end - cpu_start) / window, 1),
+                "window_read_late_s": round(max(read_at[0] - t_start, read_at[1] - t_end), 2),
                 "errors": dict(errors),
                 "abnormal_closes": dict(closes),
             },
@@ -899,6 +902,9 @@ def summarise(parts: list[dict[str, Any]], config: LoadConfig) -> dict[str, Any]
         "errors": dict(errors),
         "abnormal_closes": dict(closes),
         "loadgen_cpu_percent": [p["cpu_percent"] for p in parts],
+        #: > 0.5 s: the generator was too busy to read its counters on time (figures are
+        #: then rates over the time it did read them, not over the server's window)
+        "loadgen_window_late_s": max(p["window_read_late_s"] for p in parts),
         "loadgen_loop_lag_ms": Histogram.summary(merge_sparse([p["loop_lag"] for p in parts])),
     }
 

@@ -668,6 +668,7 @@ ROWS: list[tuple[str, tuple[str, ...], int]] = [
     ("load generator CPU %", ("clients", "loadgen_cpu_percent"), 0),
     ("other processes on the machine, CPU %", ("other_processes_percent",), 0),
     ("load generator loop lag p99 (ms)", ("clients", "loadgen_loop_lag_ms", "p99"), 1),
+    ("load generator read its window late by (s)", ("clients", "loadgen_window_late_s"), 1),
 ]
 
 
