@@ -9,13 +9,16 @@ where a missing server is a failure: CI must prove every backend.
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
+import secrets
 import shutil
 import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -117,3 +120,31 @@ def start_redis(servers: Servers) -> str | None:
     servers.procs.append(proc)
     _wait_for_port(port)
     return f"redis://127.0.0.1:{port}/0"
+
+
+@contextlib.asynccontextmanager
+async def fresh_postgres_database(prefix: str = "hall_test") -> AsyncIterator[str]:
+    """A new, empty database on the session's PostgreSQL server, dropped afterwards.
+
+    Skips the test when no server is available (tests/conftest.py fails the
+    run instead under CI).
+    """
+    import pytest
+    from sqlalchemy import text
+    from sqlalchemy.engine import make_url
+
+    from hall_server.db import create_engine
+
+    base = os.environ.get("HALL_TEST_POSTGRES_URL")
+    if not base:
+        pytest.skip("HALL_TEST_POSTGRES_URL is not set")
+    name = f"{prefix}_{secrets.token_hex(6)}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as connection:
+            await connection.execute(text(f'CREATE DATABASE "{name}"'))
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+        async with admin.connect() as connection:
+            await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    finally:
+        await admin.dispose()

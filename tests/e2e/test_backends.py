@@ -3,41 +3,35 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
-import secrets
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 
 from hall_server.db import create_engine
 from tests.e2e.server import next_json, running_server
+from tests.servers import fresh_postgres_database
 
 HALL = "mpp-kendari"
 
 
-async def _fresh_postgres_database() -> str:
-    base = os.environ.get("HALL_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("HALL_TEST_POSTGRES_URL is not set")
-    name = f"hall_e2e_{secrets.token_hex(4)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.mark.parametrize("backend", ["sqlite+in-process", "postgresql+redis"])
 async def test_sign_in_join_chat_and_announce_on_each_backend(tmp_path: Path, backend: str):
-    overrides: dict[str, object] = {}
-    if backend == "postgresql+redis":
-        redis_url = os.environ.get("HALL_TEST_REDIS_URL")
-        if not redis_url:
-            pytest.skip("HALL_TEST_REDIS_URL is not set")
-        overrides = {"database_url": await _fresh_postgres_database(), "bus_url": redis_url}
+    async with contextlib.AsyncExitStack() as stack:
+        overrides: dict[str, object] = {}
+        if backend == "postgresql+redis":
+            redis_url = os.environ.get("HALL_TEST_REDIS_URL")
+            if not redis_url:
+                pytest.skip("HALL_TEST_REDIS_URL is not set")
+            database = await stack.enter_async_context(fresh_postgres_database("hall_e2e"))
+            overrides = {"database_url": database, "bus_url": redis_url}
+        await _scenario(tmp_path, overrides)
+
+
+async def _scenario(tmp_path: Path, overrides: dict[str, object]) -> None:
     async with running_server(tmp_path / "data", **overrides) as server:
         officer, _ = await server.join(HALL, await server.staff_token("petugas1"))
         citizen, _ = await server.join(HALL, await server.guest_token("Warga"))

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
-import os
-import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -14,7 +12,6 @@ from typing import Any
 import numpy as np
 import pytest
 from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from websockets.asyncio.client import ClientConnection
 
 from hall_server.db import create_engine
@@ -22,6 +19,7 @@ from scenes.bundled import load_demo_scene
 from scenes.spatial import Floorplan
 from tests.e2e.server import RunningServer, running_server
 from tests.helpers import NIB_FORM
+from tests.servers import fresh_postgres_database
 
 HALL = "mpp-kendari"
 SCENE = load_demo_scene()
@@ -33,17 +31,8 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
     if request.param == "sqlite":
         yield None  # the default: a SQLite file under the data dir
         return
-    base = os.environ.get("HALL_TEST_POSTGRES_URL")
-    if not base:
-        pytest.skip("HALL_TEST_POSTGRES_URL is not set")
-    name = f"hall_counters_{secrets.token_hex(4)}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    await admin.dispose()
+    async with fresh_postgres_database("hall_counters") as url:
+        yield url
 
 
 def hall_server(tmp_path: Path, database_url: str | None, **overrides: Any):

@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from hall_server.db import create_engine, make_sessionmaker
 from hall_server.db.migrate import upgrade
 from hall_server.db.models import Account, Hall
 from tests.handoff.fake_backoffice import HALL, NIK_DIGEST, T0, FakeBackOffice, serve
+from tests.servers import fresh_postgres_database
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -24,19 +21,8 @@ async def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterato
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'data' / 'hall.db'}"
         return
-    postgres_url = os.environ.get("HALL_TEST_POSTGRES_URL")
-    if not postgres_url:
-        pytest.skip("HALL_TEST_POSTGRES_URL is not set")
-    name = f"hall_test_{secrets.token_hex(6)}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as connection:
-            await connection.execute(text(f'CREATE DATABASE "{name}"'))
-        yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
-        async with admin.connect() as connection:
-            await connection.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
-    finally:
-        await admin.dispose()
+    async with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture
