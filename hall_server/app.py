@@ -87,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
         specs = load_hall_specs(settings)
         app.state.catalogue = load_catalogue()
         journal = DatabaseJournal(sessions)
+        journal.start()
         runtimes: dict[str, HallRuntime] = {}
         for spec in specs.values():
             await journal.register_hall(
@@ -137,6 +138,7 @@ def create_app(settings: Settings) -> FastAPI:
                     await runtime.counters.stop()
                 await runtime.stop()
             await handoff.stop()
+            await journal.stop()
             await bus.close()
             await engine.dispose()
 

@@ -70,3 +70,29 @@ async def _scenario(tmp_path: Path, overrides: dict[str, object]) -> None:
         assert rows[0].role == "officer" and rows[0].account_id is not None
         assert rows[1].role == "citizen" and rows[1].account_id is None  # a guest
         assert {r.hall_id for r in rows} == {HALL}
+
+
+async def test_a_burst_of_joins_is_journalled_in_full(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+):
+    """A trade-show crowd joining at once: every session recorded, no pool or lock errors."""
+    async with running_server(tmp_path / "data", max_connections_per_address=500) as server:
+        token = await server.guest_token("Pengunjung")
+        joined = await asyncio.gather(*(server.join(HALL, token) for _ in range(150)))
+        for ws, _ in joined:
+            await ws.send(json.dumps({"type": "leave"}))
+            await ws.wait_closed()
+        engine = create_engine(server.settings.resolved_database_url)
+        async with asyncio.timeout(10):
+            while True:
+                async with engine.connect() as conn:
+                    ended = (
+                        await conn.execute(
+                            text("SELECT count(*) FROM sessions WHERE end_reason = 'left'")
+                        )
+                    ).scalar_one()
+                if ended == 150:
+                    break
+                await asyncio.sleep(0.1)
+        await engine.dispose()
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
