@@ -7,6 +7,7 @@ lifespan and torn down when it ends. Nothing is built at import time.
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -129,6 +130,9 @@ def create_app(settings: Settings) -> FastAPI:
             join_timeout_s=settings.join_timeout_s,
             metrics=metrics,
         )
+        # Start-up objects (scenes, catalogue, engine) never die: keep them out of GC scans.
+        gc.collect()
+        gc.freeze()
         log.info("hall server ready", extra={"halls": sorted(runtimes)})
         try:
             yield

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import getpass
 import json
 import sys
@@ -117,6 +118,9 @@ def _serve(args: argparse.Namespace) -> int:
         log_config=None,
         lifespan="on",
     )
+    # Fewer, cheaper collections: at 1,000 avatars full collections of 200+ ms stalled
+    # ticks (BENCHMARKS.md). Objects made at start-up are frozen out of them in the lifespan.
+    gc.set_threshold(50_000, 20, 100)
     sock = listening_socket(settings.host, settings.port, settings.send_buffer_bytes)
     print(f"hall server on http://{settings.host}:{settings.port}/", file=sys.stderr)
     uvicorn.Server(config).run(sockets=[sock])

@@ -185,6 +185,8 @@ class HallRuntime:
 
     async def _write(self, conn: Connection) -> None:
         mailbox, socket, metrics = conn.mailbox, conn.socket, self.metrics
+        json_out = metrics.messages_out.labels("json")
+        frames_out = metrics.messages_out.labels("snapshot")
         with contextlib.suppress(Exception):
             while True:
                 texts, frame = await mailbox.take()
@@ -192,11 +194,11 @@ class HallRuntime:
                     await socket.send_text(text)
                     metrics.bytes_out.inc(len(text))
                 if texts:
-                    metrics.messages_out.labels("json").inc(len(texts))
+                    json_out.inc(len(texts))
                 if frame is not None:
                     await socket.send_bytes(frame)
                     metrics.bytes_out.inc(len(frame))
-                    metrics.messages_out.labels("snapshot").inc()
+                    frames_out.inc()
                 if mailbox.closed:
                     return
 
