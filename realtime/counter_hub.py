@@ -21,7 +21,6 @@ import math
 import secrets
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from avatars.crowd import Crowd
@@ -39,6 +38,7 @@ from counters.tickets import (
     QueueRules,
     Ticket,
     TicketState,
+    local_day,
 )
 from hall_server.errors import Forbidden, InvalidInput, NotFound
 from realtime.bus import Bus
@@ -284,7 +284,11 @@ class CounterHub:
         now = self.clock()
         async with self.lock:
             errors = self.desk.update_form(
-                session.session_id, ident.subject, fields, today=_today(now), now=now
+                session.session_id,
+                ident.subject,
+                fields,
+                today=local_day(now, self.rules.utc_offset_s),
+                now=now,
             )
             await self._commit()
         self.hall.send(
@@ -480,7 +484,11 @@ class CounterHub:
     async def _submit(self, counter_id: str, staff_ref: str, now: float) -> Application:
         session = self._session_at(counter_id)
         application = self.desk.submit(
-            session.session_id, staff_ref, now, today=_today(now), tracking_code=_tracking_code()
+            session.session_id,
+            staff_ref,
+            now,
+            today=local_day(now, self.rules.utc_offset_s),
+            tracking_code=_tracking_code(),
         )
         await self._commit(applications=[application])
         avatar = self.hall.avatar_of(session.citizen_ref)
@@ -856,10 +864,6 @@ def _str(msg: dict[str, Any], key: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(f"{key} must be a non-empty string", code="bad_type")
     return value.strip()[:200]
-
-
-def _today(now: float) -> Any:
-    return datetime.fromtimestamp(now + 8 * 3600, UTC).date()
 
 
 def _new_id() -> str:
