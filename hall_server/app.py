@@ -28,6 +28,7 @@ from hall_server.auth.routes import auth_router, require_role
 from hall_server.auth.service import AuthService
 from hall_server.auth.staff import seed_dev_staff
 from hall_server.auth.tokens import Claims
+from hall_server.calls_setup import start_calls
 from hall_server.counters_setup import start_counters
 from hall_server.db.engine import create_engine, make_sessionmaker
 from hall_server.db.migrate import upgrade
@@ -108,6 +109,10 @@ def create_app(settings: Settings) -> FastAPI:
                     sim_ticket_chance=settings.demo_ticket_chance,
                 )
 
+        calls = start_calls(settings, sessions, metrics, runtimes)
+        await calls.manager.start()
+        app.state.calls = calls
+
         def authenticate(token: str) -> tuple[Identity, str | None]:
             claims = auth.verify(token)
             return identity_from_claims(claims), claims.hall
@@ -137,6 +142,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            await calls.stop()  # ends every call (audit rows, recordings closed) first
             for runtime in runtimes.values():
                 if runtime.counters is not None:
                     await runtime.counters.stop()

@@ -63,5 +63,12 @@ class Metrics:
             registry=r,
         )
 
+        self.calls_active = Gauge(
+            "hall_calls_active", "Counter calls accepted and not yet ended", registry=r
+        )
+        self.call_peers = Gauge(
+            "hall_call_peers", "WebRTC peer connections held for counter calls", registry=r
+        )
+
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

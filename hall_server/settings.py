@@ -14,6 +14,7 @@ Units are in the names (``_s`` seconds, ``_m`` metres, ``_hz`` per second,
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -126,6 +127,25 @@ class Settings:
     handoff_reconcile_after_s: float = 900.0
     #: Accepted clock difference of a signed callback's timestamp.
     webhook_tolerance_s: float = 300.0
+    #: Voice and video at the counter (WebRTC, relayed by this server).
+    calls_enabled: bool = True
+    #: Concurrent counter calls this process relays; the next citizen hears
+    #: "busy, try again" (BENCHMARKS.md, section 4, measures the capacity).
+    call_max_concurrent: int = 20
+    #: ICE servers as JSON, e.g. '[{"urls": "turn:turn.example.go.id:3478",
+    #: "username": "u", "credential": "p"}]'. Empty: none at all (no public STUN
+    #: server is ever used by default: a hall may have no internet).
+    call_ice_servers: str = "[]"
+    #: Comma-separated local addresses the server's WebRTC peers offer (e.g. the
+    #: address citizens reach, or 127.0.0.1 on one machine); empty: every
+    #: non-loopback address of the machine.
+    call_host_addresses: str = ""
+    #: Where call recordings go; None: ``recordings`` under ``data_dir``.
+    recordings_dir: Path | None = None
+    #: Recordings are deleted this long after the call (default 90 days).
+    recording_retention_s: float = 90 * 86400.0
+    #: How often expired recordings are looked for.
+    recording_sweep_s: float = 3600.0
     #: Log as one JSON object per line.
     log_json: bool = False
     #: Log level name.
@@ -138,6 +158,20 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'hall.db'}"
+
+    @property
+    def resolved_recordings_dir(self) -> Path:
+        return self.recordings_dir or self.data_dir / "recordings"
+
+    @property
+    def ice_servers(self) -> tuple[dict[str, Any], ...]:
+        """``call_ice_servers`` parsed (checked by :meth:`check`)."""
+        return tuple(json.loads(self.call_ice_servers or "[]"))
+
+    @property
+    def host_addresses(self) -> tuple[str, ...] | None:
+        chosen = tuple(a.strip() for a in self.call_host_addresses.split(",") if a.strip())
+        return chosen or None
 
     @classmethod
     def from_env(
@@ -186,8 +220,33 @@ class Settings:
             raise InvalidInput("HALL_PORT must be between 1 and 65535")
         if self.aoi_cell_m <= 0 or self.chat_radius_m <= 0 or self.max_speed_m_s <= 0:
             raise InvalidInput("distances and speeds must be positive")
+        _check_ice_servers(self.call_ice_servers)
+        if self.call_max_concurrent < 0:
+            raise InvalidInput("HALL_CALL_MAX_CONCURRENT must be 0 or more")
+        if self.recording_retention_s <= 0 or self.recording_sweep_s <= 0:
+            raise InvalidInput(
+                "HALL_RECORDING_RETENTION_S and HALL_RECORDING_SWEEP_S must be positive"
+            )
         if self.environment == "production" and not self.secret_key:
             raise InvalidInput("HALL_SECRET_KEY is required when HALL_ENVIRONMENT=production")
+
+
+def _check_ice_servers(raw: str) -> None:
+    try:
+        servers = json.loads(raw or "[]")
+    except ValueError:
+        raise InvalidInput("HALL_CALL_ICE_SERVERS must be a JSON list") from None
+    if not isinstance(servers, list):
+        raise InvalidInput("HALL_CALL_ICE_SERVERS must be a JSON list")
+    for i, server in enumerate(servers):
+        urls = server.get("urls") if isinstance(server, dict) else None
+        if not (isinstance(urls, str) or (isinstance(urls, list) and urls)):
+            raise InvalidInput(f"HALL_CALL_ICE_SERVERS[{i}] needs 'urls'")
+        for url in [urls] if isinstance(urls, str) else urls:
+            if not isinstance(url, str) or not url.startswith(("stun:", "turn:", "turns:")):
+                raise InvalidInput(
+                    f"HALL_CALL_ICE_SERVERS[{i}]: urls must be stun:, turn: or turns:"
+                )
 
 
 def _parse(name: str, annotation: object, raw: str) -> Any:

@@ -42,6 +42,8 @@ from counters.tickets import (
 )
 from hall_server.errors import Forbidden, InvalidInput, NotFound
 from realtime.bus import Bus
+from realtime.calls.manager import CallManager
+from realtime.calls.model import Party
 from realtime.hall import Hall
 from scenes.model import Counter, Point, Scene, heading
 
@@ -106,6 +108,8 @@ class CounterHub:
         self._sim_goals: dict[int, Point] = {}  # sim avatar id -> where it was sent
         self._lanes = self._assign_lanes()
         self._task: asyncio.Task[None] | None = None
+        #: Voice at the counter: told when a session opens, changes hands and closes.
+        self.calls: CallManager | None = None
 
     # ------------------------------------------------------------- lifecycle
 
@@ -456,6 +460,12 @@ class CounterHub:
                 channel = self._channels.get(session.session_id)
                 if channel is not None:
                     self.hall.add_to_channel(channel, avatar_id)
+                if self.calls is not None:
+                    await self.calls.staff_changed(
+                        self.hall.hall_id,
+                        session.session_id,
+                        Party(actor.ref, "officer", avatar_id),
+                    )
         self._officers[counter_id] = avatar_id
         bot_avatar = self._bots.pop(counter_id, None)
         if bot_avatar is not None and self.hall.has(bot_avatar):
@@ -546,6 +556,16 @@ class CounterHub:
             self._channels[session.session_id] = self.hall.open_channel(staff_avatar, [citizen])
         if citizen is not None:
             self._tell_session(session, citizen)
+        if self.calls is not None and citizen is not None:
+            bot = session.by_bot
+            await self.calls.session_opened(
+                self.hall.hall_id,
+                session_id=session.session_id,
+                ticket_id=session.ticket_id,
+                counter_id=counter.id,
+                citizen=Party(ticket.citizen_ref, "citizen", citizen),
+                staff=Party(session.staffed_by, "bot" if bot else "officer", staff_avatar),
+            )
         if session.by_bot:
             ident = self.hall.identity_of(citizen) if citizen is not None else None
             verified = ident is not None and ident.token_role == "citizen"
@@ -554,6 +574,8 @@ class CounterHub:
             )
 
     async def _close_session(self, session: CounterSession) -> None:
+        if self.calls is not None:
+            await self.calls.session_closed(self.hall.hall_id, session.session_id)
         channel = self._channels.pop(session.session_id, None)
         if channel is not None:
             self.hall.close_channel_for_all(channel)

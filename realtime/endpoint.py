@@ -31,6 +31,8 @@ from hall_server.errors import (
 )
 from hall_server.metrics import Metrics
 from hall_server.settings import Limits
+from realtime.calls.manager import CallManager
+from realtime.calls.model import MAX_SDP_BYTES
 from realtime.closes import CloseCode
 from realtime.counter_hub import CounterHub
 from realtime.hall import PROXIMITY, Identity
@@ -231,12 +233,13 @@ class Gateway:
                 text = raw.get("text")
                 if text is None:
                     raise InvalidInput("send JSON text frames, not binary", code="bad_type")
-                if size > self.limits.max_message_bytes:
-                    raise InvalidInput(
-                        f"message is {size} bytes; the limit is {self.limits.max_message_bytes}",
-                        code="too_large",
-                    )
+                # Call signalling carries SDP (4-7 KB from a browser), so it has a
+                # larger limit of its own; every other message keeps the small one.
+                if size > max(self.limits.max_message_bytes, MAX_SIGNALLING_BYTES):
+                    raise self._too_large(size, MAX_SIGNALLING_BYTES)
                 msg = parse_message(text)
+                if size > self.limits.max_message_bytes and msg["type"] not in _SIGNALLING:
+                    raise self._too_large(size, self.limits.max_message_bytes)
                 ref = msg.get("seq")
                 self._messages_in[msg["type"] if msg["type"] in _KNOWN else "other"].inc()
                 if msg["type"] == "leave":
@@ -254,6 +257,10 @@ class Gateway:
                 self._fail(client, HallError("internal error; the message was ignored"), ref)
             runtime.flush()
         return False
+
+    @staticmethod
+    def _too_large(size: int, limit: int) -> InvalidInput:
+        return InvalidInput(f"message is {size} bytes; the limit is {limit}", code="too_large")
 
     def _fail(self, client: _Client, exc: HallError, ref: object) -> None:
         self.metrics.errors.labels(exc.code).inc()
@@ -365,6 +372,29 @@ async def _on_queues(client: _Client, msg: dict[str, Any]) -> None:
     _hub(client).counter_queue(client.conn.avatar_id, msg.get("counter_id"))
 
 
+def _calls(client: _Client) -> CallManager:
+    calls = _hub(client).calls
+    if calls is None:
+        raise NotFound("calls are switched off on this server", code="calls_disabled")
+    return calls
+
+
+async def _on_call_accept(client: _Client, msg: dict[str, Any]) -> None:
+    await _calls(client).accept(client.runtime.hall.hall_id, client.conn.avatar_id, msg)
+
+
+async def _on_call_offer(client: _Client, msg: dict[str, Any]) -> None:
+    await _calls(client).offer(client.runtime.hall.hall_id, client.conn.avatar_id, msg)
+
+
+async def _on_call_ice(client: _Client, msg: dict[str, Any]) -> None:
+    await _calls(client).candidate(client.runtime.hall.hall_id, client.conn.avatar_id, msg)
+
+
+async def _on_call_hangup(client: _Client, msg: dict[str, Any]) -> None:
+    await _calls(client).hangup(client.runtime.hall.hall_id, client.conn.avatar_id, msg)
+
+
 def _counter_action(action: str) -> Callable[[_Client, dict[str, Any]], Awaitable[None]]:
     async def handle(client: _Client, msg: dict[str, Any]) -> None:
         await _hub(client).officer_action(client.conn.avatar_id, action, msg)
@@ -402,7 +432,16 @@ _HANDLERS = {
     "ping": _on_ping,
     "channel_open": _on_channel_open,
     "channel_close": _on_channel_close,
+    "call_accept": _on_call_accept,
+    "call_offer": _on_call_offer,
+    "call_ice": _on_call_ice,
+    "call_hangup": _on_call_hangup,
 }
+
+#: Message types that may exceed ``max_message_bytes``, up to MAX_SIGNALLING_BYTES.
+_SIGNALLING = frozenset({"call_offer", "call_ice"})
+#: An SDP offer plus its JSON envelope.
+MAX_SIGNALLING_BYTES = MAX_SDP_BYTES + 1024
 
 
 _KNOWN = frozenset(_HANDLERS) | {"leave"}

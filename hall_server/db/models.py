@@ -20,6 +20,7 @@ from sqlalchemy import (
     CheckConstraint,
     DateTime,
     Dialect,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -302,3 +303,27 @@ class WebhookReceiptRow(Base):
 
     webhook_id: Mapped[str] = mapped_column(String(128), primary_key=True)
     received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class CallRecordingRow(Base):
+    """One recorded direction of a counter call (an Ogg Opus file), kept until ``delete_after``.
+
+    Only made when the citizen consented; the audit log refers to it by call id.
+    """
+
+    __tablename__ = "call_recordings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    call_id: Mapped[str] = mapped_column(String(64), index=True)
+    session_id: Mapped[str] = mapped_column(String(64))
+    ticket_id: Mapped[str] = mapped_column(String(64))
+    side: Mapped[str] = mapped_column(String(16))
+    path: Mapped[str] = mapped_column(String(512))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    size_bytes: Mapped[int | None] = mapped_column(Integer)
+    sha256: Mapped[str | None] = mapped_column(String(64))
+    delete_after: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
