@@ -25,7 +25,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCSessionDescription
+from aiortc import (
+    RTCPeerConnection,
+    RTCRtpCodecCapability,
+    RTCRtpReceiver,
+    RTCRtpSender,
+    RTCSessionDescription,
+)
 from aiortc.sdp import candidate_from_sdp
 
 from hall_server.errors import Conflict, HallError, InvalidInput, NotFound
@@ -410,29 +416,38 @@ class CallManager:
 
     async def _answer(self, live: _Live, leg: _Leg, sdp: str) -> None:
         pc = leg.pc
+        # Transceivers made before the offer is applied, so that only the codecs the
+        # relay forwards are negotiated: Opus and VP8, the same on both legs (a
+        # packet cannot be forwarded from an Opus leg to a G.711 one).
+        kinds = ["audio"] + (["video"] if live.call.video and "\nm=video " in sdp else [])
+        for kind in kinds:
+            transceiver = pc.addTransceiver(kind, direction="sendrecv")
+            transceiver.setCodecPreferences(_relay_codecs(kind))
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp, "offer"))
         except HallError:
             raise
         except Exception as exc:
-            raise InvalidInput(f"the offer cannot be used: {exc}"[:240], code="bad_sdp") from None
-        kinds = {t.kind for t in pc.getTransceivers()}
-        if "audio" not in kinds:
-            raise InvalidInput("the offer has no audio", code="bad_sdp")
+            raise InvalidInput(
+                f"the offer cannot be used (the relay needs Opus audio): {exc}"[:240],
+                code="bad_sdp",
+            ) from None
         for transceiver in pc.getTransceivers():
             kind = transceiver.kind
-            if kind not in ("audio", "video") or kind in leg.receivers:
+            if kind not in kinds or kind in leg.receivers or transceiver.mid is None:
                 continue
-            if kind == "video" and not live.call.video:
-                continue  # the citizen did not ask for video: the m-line is answered inactive
             leg.receivers[kind] = transceiver.receiver
             passthrough.tap_receiver(transceiver.receiver, kind, self._forward(live, leg, kind))
             size = self.settings.audio_buffer if kind == "audio" else self.settings.video_buffer
             track = passthrough.ForwardTrack(kind, size)
             leg.out[kind] = track
-            sender = pc.addTrack(track)
+            transceiver.sender.replaceTrack(track)
             if kind == "video":
-                passthrough.on_keyframe_request(sender, self._keyframe_for(live, leg.side))
+                passthrough.on_keyframe_request(
+                    transceiver.sender, self._keyframe_for(live, leg.side)
+                )
+        if "audio" not in leg.receivers:
+            raise InvalidInput("the offer has no audio", code="bad_sdp")
 
         @pc.on("connectionstatechange")
         async def on_state() -> None:
@@ -527,6 +542,8 @@ class CallManager:
                 await self._close_leg(live, leg)
             live.legs.clear()
             files = self._finish_recordings(live)
+            await self._audit_end(call, files, reason, by, now)
+        # Told last, so that whoever hears "ended" finds the audit trail complete.
         for party in (call.citizen, call.staff):
             if party.avatar is not None and party.kind != "bot":
                 self._send(
@@ -534,8 +551,15 @@ class CallManager:
                     party.avatar,
                     {"type": "call_ended", "call_id": call.call_id, "reason": reason},
                 )
-        if live is None:
-            return  # never accepted: nothing happened worth an audit row
+
+    async def _audit_end(
+        self,
+        call: Call,
+        files: list[RecordingFile],
+        reason: str,
+        by: str | None,
+        now: float,
+    ) -> None:
         started = call.started_at or now
         await self._audit(
             call,
@@ -657,6 +681,14 @@ def file_digest(path: Path) -> tuple[int, str]:
             digest.update(chunk)
             size += len(chunk)
     return size, digest.hexdigest()
+
+
+def _relay_codecs(kind: str) -> list[RTCRtpCodecCapability]:
+    """The codecs the relay forwards: Opus for audio, VP8 (with its RTX) for video."""
+    wanted = ("audio/opus",) if kind == "audio" else ("video/vp8", "video/rtx")
+    capabilities = RTCRtpSender.getCapabilities(kind)
+    assert capabilities is not None
+    return [c for c in capabilities.codecs if c.mimeType.lower() in wanted]
 
 
 def _other(side: Side) -> Side:

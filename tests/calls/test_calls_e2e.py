@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
 from sqlalchemy import text
+from websockets.exceptions import ConnectionClosed
 
+from avatars.model import Flag
 from hall_server.db import create_engine
+from realtime import codec
 from tests.calls.peers import ClientPeer, connect_leg, metric
 from tests.e2e.server import RunningServer, running_server
 from tests.e2e.test_counters import Person, enter
@@ -44,6 +48,32 @@ async def citizen_at_counter(
     return citizen, invite
 
 
+class Watcher(Person):
+    """A Person that also reads snapshot frames: who is flagged as speaking."""
+
+    def __init__(self, ws: Any, welcome: dict[str, Any]) -> None:
+        self.speaking: dict[int, bool] = {}
+        super().__init__(ws, welcome)
+
+    async def _pump(self) -> None:
+        try:
+            async for raw in self.ws:
+                if isinstance(raw, bytes):
+                    frame = codec.decode_frame(raw)
+                    for rec in (frame.entered, frame.updated):
+                        for i, flags in zip(rec["id"].tolist(), rec["flags"].tolist(), strict=True):
+                            self.speaking[i] = bool(flags & Flag.SPEAKING)
+                else:
+                    self.messages.append(json.loads(raw))
+        except ConnectionClosed:
+            pass
+
+    async def sees_speaking(self, avatar: int, speaking: bool, timeout: float = 5.0) -> None:
+        async with asyncio.timeout(timeout):
+            while self.speaking.get(avatar) is not speaking:
+                await asyncio.sleep(0.05)
+
+
 async def audit(server: RunningServer, ticket_id: str) -> list[tuple[str, dict[str, Any]]]:
     engine = create_engine(server.settings.resolved_database_url)
     try:
@@ -74,6 +104,9 @@ async def test_a_counter_call_relays_both_ways_survives_a_hand_over_and_is_recor
 ):
     async with call_server(tmp_path) as server:
         officer = await enter(server, await server.staff_token("petugas1"))
+        # A spectator overlooks the whole hall, like a supervisor's wall screen.
+        ws, welcome = await server.join(HALL, await server.guest_token("Layar", "spectator"))
+        screen = Watcher(ws, welcome)
         await officer.send(type="counter_open", counter_id="D1")
         await officer.next("counter_state")
         citizen, invite = await citizen_at_counter(server, officer)
@@ -98,8 +131,12 @@ async def test_a_counter_call_relays_both_ways_survives_a_hand_over_and_is_recor
         assert officer_peer.remote_addresses() == {SERVER_IP}
         assert await peers(server) == 2
 
-        # The server reads the audio level off the packets: the citizen's avatar speaks.
-        await asyncio.sleep(0.3)
+        # The server reads the audio level off the packets: the citizen's avatar speaks,
+        # and stops speaking when the tone stops.
+        await screen.sees_speaking(citizen.id, True)
+        citizen_peer.tone.amplitude = 0.0
+        await screen.sees_speaking(citizen.id, False)
+        citizen_peer.tone.amplitude = 0.3
         # Hand-over mid-call: a supervisor takes the counter; the citizen's leg stays up.
         supervisor = await enter(server, await server.staff_token("supervisor"))
         await supervisor.send(type="counter_open", counter_id="D1")
@@ -153,5 +190,164 @@ async def test_a_counter_call_relays_both_ways_survives_a_hand_over_and_is_recor
             assert abs(np.argmax(spectrum) * 48_000 / len(tail) - tone) < 10
         for peer in (citizen_peer, officer_peer, new_peer):
             await peer.close()
-        for person in (citizen, officer, supervisor):
+        for person in (citizen, officer, supervisor, screen):
             await person.close()
+
+
+async def test_bad_signalling_gets_clear_errors_and_leaks_no_peer(tmp_path: Path):
+    async with call_server(tmp_path) as server:
+        officer = await enter(server, await server.staff_token("petugas1"))
+        await officer.send(type="counter_open", counter_id="D1")
+        await officer.next("counter_state")
+        loner = await enter(server, await server.guest_token("Budi"))
+
+        async def error_for(person: Person, **msg: Any) -> dict[str, Any]:
+            await person.send(**msg)
+            seq = person.seq
+            return await person.next("error", lambda m: m.get("ref") == seq)
+
+        # An offer without a counter session (no call to offer into).
+        peer = ClientPeer(CITIZEN_IP, 440)
+        sdp = await peer.offer()
+        err = await error_for(loner, type="call_offer", call_id="nope", sdp=sdp)
+        assert err["code"] == "unknown_call"
+        err = await error_for(loner, type="call_ice", call_id="nope", candidate=None)
+        assert err["code"] == "unknown_call"
+
+        citizen, invite = await citizen_at_counter(server, officer)
+        call_id = invite["call_id"]
+        # Someone else's call looks unknown; accepting needs the recording answer.
+        err = await error_for(loner, type="call_accept", call_id=call_id, record=True)
+        assert err["code"] == "unknown_call"
+        err = await error_for(citizen, type="call_accept", call_id=call_id)
+        assert err["code"] == "bad_type" and "record" in err["message"]
+        err = await error_for(citizen, type="call_offer", call_id=call_id, sdp=sdp)
+        assert err["code"] == "call_not_accepted"
+        err = await error_for(officer, type="call_accept", call_id=call_id, record=True)
+        assert err["code"] == "forbidden"
+        await citizen.send(type="call_accept", call_id=call_id, record=False)
+        accepted = await citizen.next("call_accepted")
+        assert accepted["recording"] is False
+        # A second call for the same session.
+        err = await error_for(citizen, type="call_accept", call_id=call_id, record=True)
+        assert err["code"] == "call_exists"
+
+        before = await peers(server)
+        for bad in (
+            "not an sdp",
+            "v=0\r\no=- 0 0 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n",
+            sdp.replace("a=fingerprint:", "a=fingerprnt:"),
+            sdp.replace("opus/48000/2", "nonsense/8000"),
+            "v=0\r\n" + "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=fingerprint:sha-256 00\r\n",
+        ):
+            err = await error_for(citizen, type="call_offer", call_id=call_id, sdp=bad)
+            assert err["code"] == "bad_sdp", err
+        # Too large to read at all: no "ref", since the message is not parsed.
+        await citizen.send(type="call_offer", call_id=call_id, sdp="x" * 20_000)
+        err = await citizen.next("error", lambda m: m["code"] == "too_large")
+        assert "limit" in err["message"]
+        err = await error_for(citizen, type="call_offer", call_id=call_id, sdp=12)
+        assert err["code"] == "bad_type"
+        assert await peers(server) == before
+        # Candidates before the offer, and malformed ones.
+        err = await error_for(
+            citizen, type="call_ice", call_id=call_id, candidate={"candidate": "candidate:1"}
+        )
+        assert err["code"] in ("no_offer", "bad_candidate")
+
+        await connect_leg(citizen, call_id, peer)
+        assert await peers(server) == before + 1
+        err = await error_for(citizen, type="call_offer", call_id=call_id, sdp=sdp)
+        assert err["code"] == "call_exists"
+        err = await error_for(
+            citizen, type="call_ice", call_id=call_id, candidate={"candidate": "candidate:1 2"}
+        )
+        assert err["code"] == "bad_candidate"
+        err = await error_for(citizen, type="call_ice", call_id=call_id, candidate="x")
+        assert err["code"] == "bad_type"
+        # A well-formed candidate is taken; end-of-candidates too.
+        await citizen.send(
+            type="call_ice",
+            call_id=call_id,
+            candidate={
+                "candidate": "candidate:1 1 udp 2130706431 127.0.0.2 40000 typ host",
+                "sdpMid": "0",
+                "sdpMLineIndex": 0,
+            },
+        )
+        await citizen.send(type="call_ice", call_id=call_id, candidate=None)
+        assert await peers(server) == before + 1
+        # The connection is still fine after all that: ping answers.
+        await citizen.send(type="ping")
+        await citizen.next("pong")
+
+        await citizen.send(type="call_hangup", call_id=call_id)
+        await citizen.next("call_ended", lambda m: m["reason"] == "hangup")
+        await officer.next("call_ended", lambda m: m["reason"] == "hangup")
+        assert await peers(server) == 0
+        err = await error_for(citizen, type="call_hangup", call_id=call_id)
+        assert err["code"] == "unknown_call"
+        rows = await audit(server, invite["ticket_id"])
+        consent = [d for a, d in rows if a == "call_consent"]
+        assert consent == [{"call_id": call_id, "record": "refused"}]
+        assert "call_recording_started" not in [a for a, _ in rows]
+        await peer.close()
+        for person in (citizen, officer, loner):
+            await person.close()
+
+
+async def test_capacity_answers_busy_instead_of_degrading(tmp_path: Path):
+    async with call_server(tmp_path, call_max_concurrent=1) as server:
+        officer = await enter(server, await server.staff_token("petugas1"))
+        await officer.send(type="counter_open", counter_id="D1")
+        await officer.next("counter_state")
+        other = await enter(server, await server.staff_token("petugas2"))
+        await other.send(type="counter_open", counter_id="D2")
+        await other.next("counter_state")
+        first, invite1 = await citizen_at_counter(server, officer, "D1")
+        await first.send(type="call_accept", call_id=invite1["call_id"], record=False)
+        await first.next("call_accepted")
+        second, invite2 = await citizen_at_counter(server, other, "D2")
+        await second.send(type="call_accept", call_id=invite2["call_id"], record=False, seq=1)
+        err = await second.next("error")
+        assert err["code"] == "calls_busy" and "try again" in err["message"]
+        # Once a line is free, the same invitation can be accepted.
+        await first.send(type="call_hangup", call_id=invite1["call_id"])
+        await first.next("call_ended")
+        await second.send(type="call_accept", call_id=invite2["call_id"], record=False)
+        await second.next("call_accepted")
+        for person in (first, second, officer, other):
+            await person.close()
+
+
+async def test_recordings_are_deleted_when_their_retention_ends(tmp_path: Path):
+    async with call_server(tmp_path, recording_retention_s=2.0, recording_sweep_s=0.5) as server:
+        officer = await enter(server, await server.staff_token("petugas1"))
+        await officer.send(type="counter_open", counter_id="D1")
+        await officer.next("counter_state")
+        citizen, invite = await citizen_at_counter(server, officer)
+        call_id = invite["call_id"]
+        await citizen.send(type="call_accept", call_id=call_id, record=True)
+        await citizen.next("call_accepted")
+        peer = ClientPeer(CITIZEN_IP, 440)
+        await connect_leg(citizen, call_id, peer)
+        await asyncio.sleep(1.0)
+        await officer.send(type="finish", counter_id="D1", outcome="served")
+        await citizen.next("call_ended")
+        folder = server.settings.resolved_recordings_dir
+        files = list(folder.rglob(f"{call_id}-*.ogg"))
+        assert len(files) == 2
+        async with asyncio.timeout(10):
+            while any(f.exists() for f in files):
+                await asyncio.sleep(0.2)
+        async with asyncio.timeout(5):
+            while True:
+                rows = await audit(server, invite["ticket_id"])
+                deleted = [d for a, d in rows if a == "call_recording_deleted"]
+                if len(deleted) == 2:
+                    break
+                await asyncio.sleep(0.2)
+        assert {d["side"] for d in deleted} == {"citizen", "staff"}
+        await peer.close()
+        await citizen.close()
+        await officer.close()
