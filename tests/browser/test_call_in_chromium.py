@@ -1,0 +1,92 @@
+"""A counter call from a real browser: headless Chromium as the citizen, aiortc as the officer."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+from scenes.bundled import load_demo_scene
+from scenes.spatial import Floorplan
+from tests.browser.test_web_client import ARGS, chromium_path  # noqa: F401 (fixture)
+from tests.calls.peers import ClientPeer, connect_leg
+from tests.e2e.server import running_server
+from tests.e2e.test_counters import enter
+
+HALL = "mpp-kendari"
+FLOOR = Floorplan.from_scene(load_demo_scene())
+# A closed network: fake media devices, no permission prompt, loopback allowed for ICE.
+CALL_ARGS = [
+    *ARGS,
+    "--use-fake-device-for-media-stream",
+    "--use-fake-ui-for-media-stream",
+    "--allow-loopback-in-peer-connection",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+
+async def test_a_citizen_in_chromium_talks_with_an_aiortc_officer_both_ways(
+    tmp_path: Path,
+    chromium_path: str,  # noqa: F811
+):
+    from playwright.async_api import async_playwright
+
+    async with (
+        running_server(
+            tmp_path / "data",
+            max_speed_m_s=20.0,
+            counter_bots="never",
+            call_host_addresses="127.0.0.1",
+        ) as server,
+        async_playwright() as pw,
+    ):
+        officer = await enter(server, await server.staff_token("petugas1"))
+        await officer.send(type="counter_open", counter_id="D1")
+        await officer.next("counter_state")
+
+        browser = await pw.chromium.launch(executable_path=chromium_path, args=CALL_ARGS)
+        page = await browser.new_page()
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(server.base + "/web/call.html")
+        await page.evaluate(f"callPage.join({json.dumps(HALL)}, 'Warga Uji')")
+        await page.evaluate("callPage.send({type: 'ticket_take', service: 'KTP-EL'})")
+        await page.wait_for_function(
+            "callPage.state.messages.some(m => m.type === 'ticket')", timeout=10_000
+        )
+        await officer.send(type="call_next", counter_id="D1")
+        await page.wait_for_function(
+            "callPage.state.messages.some(m => m.type === 'called')", timeout=10_000
+        )
+        called = await page.evaluate(
+            "callPage.state.messages.find(m => m.type === 'called').counter.position"
+        )
+        start = await page.evaluate("[callPage.state.x, callPage.state.y]")
+        route = FLOOR.route(tuple(start), tuple(called))
+        assert route is not None
+        await page.evaluate(f"callPage.walk({json.dumps([list(p) for p in route])})")
+
+        # The consent question appears; the citizen says yes.
+        await page.wait_for_selector("#consent:not([hidden])", timeout=15_000)
+        assert "direkam" in (await page.text_content("#consent-text") or "")
+        await page.click("#yes")
+        invite = await officer.next("call_invite", timeout=15)
+        officer_peer = ClientPeer("127.0.0.3", 1000)
+        await connect_leg(officer, invite["call_id"], officer_peer)
+
+        # The browser's 600 Hz reaches the officer; the officer's 1000 Hz reaches the browser.
+        await officer_peer.hears(600, timeout=20)
+        async with asyncio.timeout(20):
+            while abs(await page.evaluate("callPage.dominantHz()") - 1000) > 15:
+                await asyncio.sleep(0.2)
+        assert "connected" in (await page.text_content("#status") or "")
+        assert officer_peer.remote_addresses() == {"127.0.0.1"}
+        await page.screenshot(path=str(tmp_path / "call.png"))
+
+        await page.click("#hangup")
+        await officer.next("call_ended", lambda m: m["reason"] == "hangup")
+        await page.wait_for_function("callPage.state.status.includes('hangup')")
+        await officer_peer.close()
+        await officer.close()
+        await browser.close()
+        assert errors == []
