@@ -306,6 +306,108 @@ def transcode_cost(seconds: float = 10.0) -> dict[str, float]:
     return {"core_share_per_stream": round(share, 4), "streams_per_core": round(1 / share, 1)}
 
 
+def opus_tone(seconds: float = 2.0) -> list[bytes]:
+    """Real Opus packets of a 440 Hz tone (20 ms each), for the baseline that decodes."""
+    enc = av.CodecContext.create("libopus", "w")
+    enc.sample_rate, enc.layout, enc.format = 48_000, "stereo", "s16"
+    out: list[bytes] = []
+    for i in range(int(seconds * 50)):
+        t = (np.arange(960) + i * 960) / 48_000
+        pcm = (0.3 * np.sin(2 * np.pi * 440 * t) * 32767).astype(np.int16)
+        frame = av.AudioFrame.from_ndarray(np.repeat(pcm, 2).reshape(1, -1), "s16", "stereo")
+        frame.sample_rate, frame.pts = 48_000, i * 960
+        frame.time_base = fractions.Fraction(1, 48_000)
+        out += [bytes(p) for p in enc.encode(frame)]
+    return out
+
+
+async def baseline_relay(calls: int, duration: float, warmup: float) -> dict[str, Any]:
+    """The straightforward relay (bench/transcode_relay.py) with ``calls`` calls of real Opus.
+
+    Its packets cannot carry probes (they are decoded and encoded again), so
+    this measures the server's CPU per call and the packets that come out.
+    """
+    port = free_port()
+    proc = subprocess.Popen(
+        ["taskset", "-c", "0", sys.executable, "-m", "bench.transcode_relay", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    server = psutil.Process(proc.pid)
+    tone = opus_tone()
+    counts: dict[int, int] = {}
+    legs: list[passthrough.ForwardTrack] = []
+    pcs: list[RTCPeerConnection] = []
+    stop = asyncio.Event()
+
+    async def pace() -> None:
+        n = 0
+        start = time.monotonic()
+        while not stop.is_set():
+            n += 1
+            wait = start + n * 0.02 - time.monotonic()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            for track in legs:
+                track.put(tone[n % len(tone)], n * 960)
+
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            await asyncio.sleep(0.1)
+        for call in range(calls):
+            for k, side in enumerate(("citizen", "staff")):
+                address = f"127.0.3.{10 + 2 * call + k}"
+                with ice.host_addresses([address]):
+                    pc = RTCPeerConnection(ice.rtc_configuration([]))
+                out = passthrough.ForwardTrack("audio", 25)
+                transceiver = pc.addTransceiver(out, direction="sendrecv")
+                key = len(legs)
+                counts[key] = 0
+
+                def on_packet(
+                    p: bytes, ts: int, lvl: int | None, ssrc: int, key: int = key
+                ) -> None:
+                    counts[key] += 1
+
+                passthrough.tap_receiver(transceiver.receiver, "audio", on_packet)
+                with ice.host_addresses([address]):
+                    await pc.setLocalDescription(await pc.createOffer())
+                assert pc.localDescription is not None
+                async with connect(f"ws://127.0.0.1:{port}/?call={call}&side={side}") as ws:
+                    await ws.send(pc.localDescription.sdp)
+                    answer = str(await ws.recv())
+                await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+                legs.append(out)
+                pcs.append(pc)
+        pacer = asyncio.create_task(pace())
+        await asyncio.sleep(warmup)
+        for key in counts:
+            counts[key] = 0
+        s0, t0 = server.cpu_times(), time.monotonic()
+        await asyncio.sleep(duration)
+        s1, t1 = server.cpu_times(), time.monotonic()
+        received = sum(counts.values())
+        stop.set()
+        pacer.cancel()
+        wall = t1 - t0
+        cpu = (s1.user + s1.system - s0.user - s0.system) / wall
+        return {
+            "calls": calls,
+            "delivered_pct": round(100 * received / (len(legs) * 50 * wall), 2),
+            "server_cpu_core_share": round(cpu, 3),
+            "server_cpu_per_call": round(cpu / calls, 4),
+            "server_rss_mib": round(server.memory_info().rss / 2**20, 1),
+        }
+    finally:
+        for pc in pcs:
+            await pc.close()
+        proc.terminate()
+        proc.wait(10)
+
+
 # ---------------------------------------------------------------- the run
 
 
@@ -425,6 +527,11 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         log.close()
     baseline = transcode_cost()
     print(json.dumps({"baseline_transcode": baseline}), flush=True)
+    relay_rows = []
+    for n in [int(c) for c in args.baseline_calls.split(",") if c]:
+        row = await baseline_relay(n, args.duration, args.warmup)
+        print(json.dumps({"baseline_relay": row}), flush=True)
+        relay_rows.append(row)
     return {
         "machine": {
             "cpus": os.cpu_count(),
@@ -433,6 +540,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         },
         "steps": results,
         "baseline_transcode": baseline,
+        "baseline_relay": relay_rows,
     }
 
 
@@ -446,6 +554,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=20.0, help="measured seconds per step")
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--out", type=Path, default=None)
+    parser.add_argument(
+        "--baseline-calls", default="5,10", help="calls for the decoding relay baseline"
+    )
     args = parser.parse_args()
     ice.install()
     report = asyncio.run(run(args))
