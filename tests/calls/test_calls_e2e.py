@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import fractions
 import json
 from pathlib import Path
 from typing import Any
 
 import av
 import numpy as np
+from aiortc import MediaStreamTrack
+from aiortc.mediastreams import MediaStreamError
 from sqlalchemy import text
 from websockets.exceptions import ConnectionClosed
 
@@ -25,13 +29,13 @@ SERVER_IP, CITIZEN_IP, OFFICER_IP, OFFICER2_IP = "127.0.0.1", "127.0.0.2", "127.
 
 
 def call_server(tmp_path: Path, **overrides: Any):
-    return running_server(
-        tmp_path / "data",
-        max_speed_m_s=20.0,
-        counter_bots="never",
-        call_host_addresses=SERVER_IP,
+    settings: dict[str, Any] = {
+        "max_speed_m_s": 20.0,
+        "counter_bots": "never",
+        "call_host_addresses": SERVER_IP,
         **overrides,
-    )
+    }
+    return running_server(tmp_path / "data", **settings)
 
 
 async def citizen_at_counter(
@@ -351,3 +355,102 @@ async def test_recordings_are_deleted_when_their_retention_ends(tmp_path: Path):
         await peer.close()
         await citizen.close()
         await officer.close()
+
+
+class Colour(MediaStreamTrack):
+    """A camera that shows one colour (160x120, 15 frames per second)."""
+
+    kind = "video"
+
+    def __init__(self, rgb: tuple[int, int, int]) -> None:
+        super().__init__()
+        self.rgb = rgb
+        self.n = 0
+
+    async def recv(self) -> av.VideoFrame:
+        await asyncio.sleep(1 / 15)
+        image = np.zeros((120, 160, 3), dtype=np.uint8)
+        image[:, :] = self.rgb
+        frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+        frame.pts, frame.time_base = self.n * 6000, fractions.Fraction(1, 90_000)
+        self.n += 1
+        return frame
+
+
+class VideoPeer(ClientPeer):
+    """A ClientPeer with a camera too; remembers the mean colour of the frames it gets."""
+
+    def __init__(self, address: str, freq: float, rgb: tuple[int, int, int]) -> None:
+        super().__init__(address, freq)
+        self.pc.addTrack(Colour(rgb))
+        self.colours: list[np.ndarray] = []
+
+    def _on_track(self, track: MediaStreamTrack) -> None:
+        if track.kind != "video":
+            super()._on_track(track)
+            return
+
+        async def pump() -> None:
+            with contextlib.suppress(MediaStreamError):
+                while True:
+                    frame = await track.recv()
+                    self.colours.append(frame.to_ndarray(format="rgb24").mean(axis=(0, 1)))
+
+        self._pumps.append(asyncio.ensure_future(pump()))
+
+    async def sees(self, rgb: tuple[int, int, int], timeout: float = 15.0) -> None:
+        async with asyncio.timeout(timeout):
+            while not self.colours or np.abs(self.colours[-1] - rgb).max() > 40:
+                await asyncio.sleep(0.1)
+
+
+async def test_video_flows_when_both_sides_send_it(tmp_path: Path):
+    async with call_server(tmp_path) as server:
+        officer = await enter(server, await server.staff_token("petugas1"))
+        await officer.send(type="counter_open", counter_id="D1")
+        await officer.next("counter_state")
+        citizen, invite = await citizen_at_counter(server, officer)
+        call_id = invite["call_id"]
+        await citizen.send(type="call_accept", call_id=call_id, record=False, video=True)
+        assert (await citizen.next("call_accepted"))["video"] is True
+        await officer.next("call_invite")
+        red, blue = (
+            VideoPeer(CITIZEN_IP, 440, (220, 30, 30)),
+            VideoPeer(OFFICER_IP, 1000, (30, 30, 220)),
+        )
+        await connect_leg(citizen, call_id, red)
+        # The officer's leg joins while the citizen already sends: a keyframe is asked for.
+        await asyncio.sleep(1.0)
+        await connect_leg(officer, call_id, blue)
+        await blue.sees((220, 30, 30))
+        await red.sees((30, 30, 220))
+        await blue.hears(440)
+        for peer in (red, blue):
+            await peer.close()
+        for person in (citizen, officer):
+            await person.close()
+
+
+async def test_a_bot_staffed_call_connects_the_citizen_and_the_bot_answers_in_the_chat(
+    tmp_path: Path,
+):
+    async with call_server(tmp_path, counter_bots="always") as server:
+        citizen = await enter(server, await server.guest_token("Siti"))
+        await citizen.send(type="ticket_take", service="NIB")
+        called = await citizen.next("called")
+        await citizen.walk_to(tuple(called["counter"]["position"]))
+        invite = await citizen.next("call_invite")
+        assert invite["staff"] == "bot"
+        session = await citizen.next("counter_session")
+        await citizen.send(type="call_accept", call_id=invite["call_id"], record=False)
+        assert (await citizen.next("call_accepted"))["staff"] == "bot"
+        peer = ClientPeer(CITIZEN_IP, 440)
+        await connect_leg(citizen, invite["call_id"], peer)
+        greeting = await citizen.next("chat", lambda m: m["channel"] == session["channel"])
+        assert "Selamat datang" in greeting["text"]
+        assert await peers(server) == 1
+        await citizen.send(type="call_hangup", call_id=invite["call_id"])
+        await citizen.next("call_ended")
+        assert await peers(server) == 0
+        await peer.close()
+        await citizen.close()
