@@ -235,11 +235,7 @@ class Gateway:
                     raise InvalidInput("send JSON text frames, not binary", code="bad_type")
                 # Call signalling carries SDP (4-7 KB from a browser), so it has a
                 # larger limit of its own; every other message keeps the small one.
-                if size > max(self.limits.max_message_bytes, MAX_SIGNALLING_BYTES):
-                    raise self._too_large(size, MAX_SIGNALLING_BYTES)
-                msg = parse_message(text)
-                if size > self.limits.max_message_bytes and msg["type"] not in _SIGNALLING:
-                    raise self._too_large(size, self.limits.max_message_bytes)
+                msg = self._parse_within_limits(text, size)
                 ref = msg.get("seq")
                 self._messages_in[msg["type"] if msg["type"] in _KNOWN else "other"].inc()
                 if msg["type"] == "leave":
@@ -257,6 +253,19 @@ class Gateway:
                 self._fail(client, HallError("internal error; the message was ignored"), ref)
             runtime.flush()
         return False
+
+    def _parse_within_limits(self, text: str, size: int) -> dict[str, Any]:
+        limit = self.limits.max_message_bytes
+        if size <= limit:
+            return parse_message(text)
+        if size <= MAX_SIGNALLING_BYTES:
+            try:
+                msg = parse_message(text)
+            except HallError:
+                raise self._too_large(size, limit) from None
+            if msg["type"] in _SIGNALLING:
+                return msg
+        raise self._too_large(size, limit)
 
     @staticmethod
     def _too_large(size: int, limit: int) -> InvalidInput:
