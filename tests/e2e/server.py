@@ -53,7 +53,8 @@ class RunningServer:
     ) -> tuple[ClientConnection, dict[str, Any]]:
         ws = await connect(self.ws_url(hall), compression=None, max_size=2**20)
         await ws.send(json.dumps({"type": "join", "token": token, **extra}))
-        welcome = await next_json(ws, "welcome")
+        # Generous: a burst of joins on a busy 2-core machine can take seconds.
+        welcome = await next_json(ws, "welcome", timeout=20.0)
         return ws, welcome
 
 
