@@ -285,17 +285,7 @@ def transcode_cost(seconds: float = 10.0) -> dict[str, float]:
     from aiortc.codecs.opus import OpusDecoder, OpusEncoder
     from aiortc.jitterbuffer import JitterFrame
 
-    enc = av.CodecContext.create("libopus", "w")
-    enc.sample_rate, enc.layout, enc.format = 48_000, "stereo", "s16"
-    packets = []
-    frames = int(seconds * 50)
-    for i in range(frames):
-        t = (np.arange(960) + i * 960) / 48_000
-        pcm = (0.3 * np.sin(2 * np.pi * 440 * t) * 32767).astype(np.int16)
-        frame = av.AudioFrame.from_ndarray(np.repeat(pcm, 2).reshape(1, -1), "s16", "stereo")
-        frame.sample_rate, frame.pts = 48_000, i * 960
-        frame.time_base = fractions.Fraction(1, 48_000)
-        packets += [bytes(p) for p in enc.encode(frame)]
+    packets = opus_tone(seconds)
     decoder, encoder = OpusDecoder(), OpusEncoder()
     cpu0 = time.process_time()
     for i, p in enumerate(packets):
