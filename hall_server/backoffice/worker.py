@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pybreaker
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from counters.handoff import DeadLetter, DeliveryPolicy, Retry, after_failure
@@ -315,29 +315,52 @@ class DeliveryWorker:
         self, claimed: Sequence[_Claimed], results: Sequence[Receipt | BaseException], now: datetime
     ) -> list[StatusChange]:
         changes: list[StatusChange] = []
+        by_row = {item.row_id: (item, result) for item, result in zip(claimed, results, strict=True)}
         async with self._sessions.begin() as db:
-            for item, result in zip(claimed, results, strict=True):
-                # Still ours? A callback, an officer or (after the lease) another
-                # worker may have moved the row meanwhile; the write comes first.
-                mine = await db.execute(
+            # Which rows are still ours? A callback, an officer or (after the lease)
+            # another worker may have moved some meanwhile. One conditional UPDATE
+            # for the whole batch; as a write it also takes SQLite's write lock
+            # first, so the reads below cannot be overtaken by another writer.
+            mine = (
+                await db.execute(
                     update(OutboxRow)
                     .where(
-                        OutboxRow.id == item.row_id,
-                        OutboxRow.claims == item.claims,
+                        tuple_(OutboxRow.id, OutboxRow.claims).in_(
+                            [(item.row_id, item.claims) for item in claimed]
+                        ),
                         OutboxRow.state == "pending",
                     )
                     .values(updated_at=now)
+                    .returning(OutboxRow.id)
                     .execution_options(synchronize_session=False)
                 )
-                if getattr(mine, "rowcount", 0) != 1:
-                    continue
-                row = await db.get(OutboxRow, item.row_id, populate_existing=True)
-                application = await db.get(
-                    ApplicationRow, item.application.id, populate_existing=True
+            ).scalars()
+            ours = sorted(mine)
+            if not ours:
+                return changes
+            rows = {
+                r.id: r
+                for r in await db.scalars(
+                    select(OutboxRow)
+                    .where(OutboxRow.id.in_(ours))
+                    .execution_options(populate_existing=True)
                 )
-                if row is None or application is None:  # pragma: no cover
-                    continue
-                change = self._record_one(db, row, application, item, result, now)
+            }
+            applications = {
+                a.id: a
+                for a in await db.scalars(
+                    select(ApplicationRow)
+                    .where(ApplicationRow.id.in_([rows[i].application_id for i in ours]))
+                    .execution_options(populate_existing=True)
+                )
+            }
+            # Everything is written at the commit: one flush, statements batched.
+            for row_id in ours:
+                item, result = by_row[row_id]
+                row = rows[row_id]
+                change = self._record_one(
+                    db, row, applications[row.application_id], item, result, now
+                )
                 if change is not None:
                     changes.append(change)
         return changes
