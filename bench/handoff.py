@@ -97,7 +97,9 @@ class Filer:
         now = datetime.now(UTC)
         async with self.sessions.begin() as db:
             db.add(Hall(id=HALL, name="MPP Kendari", scene_id=HALL, created_at=now))
-            account = Account(role="citizen", nik_digest=digest, display_name="Siti", created_at=now)
+            account = Account(
+                role="citizen", nik_digest=digest, display_name="Siti", created_at=now
+            )
             db.add(account)
             await db.flush()
             self.citizen = f"account:{account.id}"
