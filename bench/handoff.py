@@ -32,6 +32,7 @@ import asyncio
 import json
 import os
 import secrets
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -258,6 +259,7 @@ async def run(
             hall.wait(10)
         sim.terminate()
         sim.wait(10)
+        shutil.rmtree(tmp, ignore_errors=True)
     latencies = [at - filed[a] for a, at in received.items() if a not in before and a in filed]
     return {
         "applications": applications,
