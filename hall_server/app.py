@@ -91,6 +91,8 @@ def create_app(settings: Settings) -> FastAPI:
         journal = DatabaseJournal(sessions)
         journal.start()
         runtimes: dict[str, HallRuntime] = {}
+        # Before the counters: their filings wake the delivery worker.
+        handoff = Handoff(settings, sessions, runtimes, known_halls=specs.keys())
         for spec in specs.values():
             await journal.register_hall(
                 hall_id=spec.hall_id, name=spec.name["id"], scene_id=spec.scene_id
@@ -107,6 +109,7 @@ def create_app(settings: Settings) -> FastAPI:
                     bus,
                     bots=settings.counter_bots,
                     sim_ticket_chance=settings.demo_ticket_chance,
+                    on_filed=handoff.filed,
                 )
 
         calls = start_calls(settings, sessions, metrics, runtimes)
@@ -117,7 +120,6 @@ def create_app(settings: Settings) -> FastAPI:
             claims = auth.verify(token)
             return identity_from_claims(claims), claims.hall
 
-        handoff = Handoff(settings, sessions, runtimes)
         handoff.start()
         app.state.handoff = handoff
         app.state.sessions = sessions

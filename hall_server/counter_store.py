@@ -7,7 +7,7 @@ database always holds a state the queue engine can be restored from exactly
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -41,12 +41,16 @@ class CounterStore:
         sessions: async_sessionmaker[AsyncSession],
         hall_id: str,
         kinds: Mapping[str, str] | None = None,
+        *,
+        on_filed: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self.hall_id = hall_id
         #: service code -> back office kind; an application of a mapped service is
         #: queued for hand-off in the transaction that writes it (transactional outbox).
         self.kinds = dict(kinds or {})
+        #: Called after a commit that queued applications (wakes the delivery worker).
+        self._on_filed = on_filed
 
     async def load(self) -> Restored:
         """Everything needed to rebuild the hall's queues and open counter sessions."""
@@ -82,6 +86,7 @@ class CounterStore:
     ) -> None:
         """Persist one batch in one transaction: state rows upserted, audit rows appended."""
         roles = actor_roles or {}
+        queued = False
         async with self._sessions.begin() as db:
             for event in queue_events:
                 if event.ticket is not None:
@@ -126,6 +131,7 @@ class CounterStore:
                 kind = self.kinds.get(application.service)
                 if kind is not None:
                     await add_to_outbox(db, row, kind=kind, now=_ts(application.created_at))
+                    queued = True
             await db.flush()
             for e in desk_events:
                 role = roles.get(e.actor, "bot" if e.actor.startswith("bot:") else "officer")
@@ -141,6 +147,8 @@ class CounterStore:
                         details={"counter": e.counter_id, **_plain(e.details)},
                     )
                 )
+        if queued and self._on_filed is not None:
+            self._on_filed()
 
     async def audit(self, *, ticket_id: str | None = None) -> list[AuditRow]:
         async with self._sessions() as db:

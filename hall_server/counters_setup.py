@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from avatars.crowd import Crowd
@@ -32,11 +34,16 @@ async def start_counters(
     *,
     bots: str = "always",
     sim_ticket_chance: float = 0.01,
+    on_filed: Callable[[], None] | None = None,
 ) -> CounterHub:
-    """Restore the hall's queues from the database and start its counters."""
+    """Restore the hall's queues from the database and start its counters.
+
+    ``on_filed`` is called after a transaction that queued applications for
+    hand-off commits (to wake the delivery worker).
+    """
     # Applications of every service are queued for their back office (transactional outbox).
     kinds = {code: str(kind) for code, kind in backoffice_kinds(catalogue).items()}
-    store = CounterStore(sessions, spec.hall_id, kinds)
+    store = CounterStore(sessions, spec.hall_id, kinds, on_filed=on_filed)
     crowd = runtime.driver if isinstance(runtime.driver, Crowd) else None
     hub = CounterHub(
         runtime.hall,

@@ -23,15 +23,14 @@ class LookupRequest(BaseModel):
 def handoff_router() -> APIRouter:
     router = APIRouter(tags=["applications"])
 
-    @router.post("/api/v1/backoffice/webhooks/{kind}", status_code=204, include_in_schema=False)
-    async def webhook(request: Request, kind: str) -> Response:
-        """A back office's signed status callback (Standard Webhooks)."""
+    async def take_callback(request: Request, kind: str, hall_id: str | None) -> Response:
         handoff = request.app.state.handoff
-        config = handoff.configs.get(kind)
-        if config is None or not config.webhook_secret or kind not in WIRE_FORMATS:
+        found = handoff.callback_route(kind, hall_id)
+        if found is None or not found[1].webhook_secret or kind not in WIRE_FORMATS:
             raise AuthError(
                 "callbacks from this back office are not accepted", code="webhook_forged"
             )
+        route, config = found
         body = await request.body()
         async with request.app.state.sessions.begin() as db:
             change = await receive_webhook(
@@ -43,10 +42,25 @@ def handoff_router() -> APIRouter:
                 body=body,
                 now=datetime.now(UTC),
                 tolerance_s=request.app.state.settings.webhook_tolerance_s,
+                route=route,
             )
         if change is not None:
             await handoff.tell(change)
         return Response(status_code=204)
+
+    @router.post("/api/v1/backoffice/webhooks/{kind}", status_code=204, include_in_schema=False)
+    async def webhook(request: Request, kind: str) -> Response:
+        """A signed status callback (Standard Webhooks) of a deployment-wide back office."""
+        return await take_callback(request, kind, None)
+
+    @router.post(
+        "/api/v1/halls/{hall_id}/backoffice/webhooks/{kind}",
+        status_code=204,
+        include_in_schema=False,
+    )
+    async def hall_webhook(request: Request, hall_id: str, kind: str) -> Response:
+        """A signed status callback of the back office serving ``hall_id`` (per-hall or not)."""
+        return await take_callback(request, kind, hall_id)
 
     @router.post("/api/v1/applications/lookup")
     async def lookup_application(request: Request) -> dict[str, Any]:

@@ -125,6 +125,12 @@ class Settings:
     handoff_breaker_reset_s: float = 30.0
     #: Poll delivered, unfinished applications not heard of for this long (lost callbacks).
     handoff_reconcile_after_s: float = 900.0
+    #: How often an idle delivery worker looks for due applications (filed by another
+    #: process, or a retry coming due); an application filed in this process wakes it.
+    handoff_idle_s: float = 0.1
+    #: TOML file pointing single halls at their own back offices (docs/handoff.md);
+    #: None: every hall uses the back offices above.
+    backoffices_file: Path | None = None
     #: Accepted clock difference of a signed callback's timestamp.
     webhook_tolerance_s: float = 300.0
     #: Voice and video at the counter (WebRTC, relayed by this server).

@@ -19,7 +19,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from counters.statuses import Status, UnknownStatus, can_move, from_backoffice, parse, text
-from hall_server.db.models import Account, ApplicationEventRow, ApplicationRow, AuditRow, OutboxRow
+from hall_server.backoffice.routes import Route
+from hall_server.db.models import (
+    NOT_DUE,
+    Account,
+    ApplicationEventRow,
+    ApplicationRow,
+    AuditRow,
+    OutboxRow,
+)
 from hall_server.errors import InvalidInput, NotFound
 
 Source = Literal["webhook", "poll"]
@@ -107,13 +115,15 @@ async def apply_status(
     application_id: str | None = None,
     external_ref: str | None = None,
     kind: str | None = None,
+    route: Route | None = None,
     reported_at: datetime | None = None,
     detail: Mapping[str, str] | None = None,
 ) -> StatusChange | None:
     """Apply a back office's ``status`` of one application, in the caller's transaction.
 
     The application is named by ``application_id`` or by the back office's
-    ``external_ref`` (with its ``kind``). The report is always audited
+    ``external_ref`` (with its ``kind``, and the ``route`` it came through: two
+    back offices may hand out the same reference). The report is always audited
     (``status_received``); the status moves only forward, and a report older
     than the last one applied (by ``reported_at``) is ignored. Returns the
     change, or None when nothing moved. Raises :class:`NotFound` for an
@@ -124,6 +134,8 @@ async def apply_status(
         query = query.where(OutboxRow.application_id == application_id)
     elif external_ref is not None and kind is not None:
         query = query.where(OutboxRow.external_ref == external_ref, OutboxRow.backoffice == kind)
+        if route is not None:
+            query = query.where(route.where())
     else:
         raise InvalidInput("name the application or the back office's reference and kind")
     row = await db.scalar(query)
@@ -159,6 +171,7 @@ async def apply_status(
         if row.state != "delivered":
             # The back office has it (a callback overtook the answer, or followed a dead letter).
             row.state = "delivered"
+            row.next_attempt_at = NOT_DUE
             row.external_ref = row.external_ref or external_ref
     db.add(
         audit_row(

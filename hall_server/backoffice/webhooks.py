@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from hall_server.backoffice.errors import WebhookRejected
 from hall_server.backoffice.ports import WireFormat
+from hall_server.backoffice.routes import Route
 from hall_server.backoffice.status import StatusChange, apply_status
 from hall_server.db.models import WebhookReceiptRow
 
@@ -120,11 +121,14 @@ async def receive_webhook(
     body: bytes,
     now: datetime,
     tolerance_s: float = 300,
+    route: Route | None = None,
 ) -> StatusChange | None:
     """Verify, de-duplicate and apply one status callback of a ``kind`` back office.
 
-    Call inside a transaction (``async with sessions.begin() as db``); raises
-    :class:`WebhookRejected`, or NotFound/InvalidInput from :func:`apply_status`.
+    ``route`` is the back office the callback is for (its secret verified it):
+    only its applications are looked at. Call inside a transaction (``async
+    with sessions.begin() as db``); raises :class:`WebhookRejected`, or
+    NotFound/InvalidInput from :func:`apply_status`.
     """
     verified = verify_webhook(secret, headers, body, now, tolerance_s)
     await record_receipt(db, verified.webhook_id, now)
@@ -137,6 +141,7 @@ async def receive_webhook(
         db,
         external_ref=report.reference,
         kind=kind,
+        route=route,
         status=report.status,
         source="webhook",
         now=now,

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import pybreaker
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from counters.handoff import DeadLetter, DeliveryPolicy, Retry, after_failure
@@ -41,8 +41,9 @@ from counters.statuses import FINAL, RANK, Status, UnknownStatus, from_backoffic
 from hall_server.backoffice.errors import BackOfficeError, PermanentError, RetryableError
 from hall_server.backoffice.outbox import submission_of
 from hall_server.backoffice.ports import BackOffice, Receipt, Report
+from hall_server.backoffice.routes import Route
 from hall_server.backoffice.status import StatusChange, apply_status, audit_row, move
-from hall_server.db.models import ApplicationRow, OutboxRow
+from hall_server.db.models import NOT_DUE, ApplicationRow, OutboxRow
 from hall_server.errors import HallError
 
 log = logging.getLogger(__name__)
@@ -55,9 +56,13 @@ class _Claimed:
     row_id: int
     claims: int
     attempts: int
-    kind: str
+    route: Route
     key: str
     application: ApplicationRow
+
+    @property
+    def kind(self) -> str:
+        return self.route.kind
 
 
 class _Breaker:
@@ -106,16 +111,17 @@ class DeliveryWorker:
     """Delivers one hall's (or every hall's) outbox to its back offices.
 
     ``clients`` maps a back-office kind ("civil_registry", "permits") to its
-    adapter; rows of other kinds wait. ``clock`` is read only by
-    :meth:`run_forever`; ``rng`` draws the backoff jitter. ``on_change`` is
-    awaited after each commit for every status change (to tell a citizen in
-    the hall).
+    adapter for every hall, or a :class:`Route` (a kind for some halls) to the
+    adapter of that route; rows no route serves wait. Each route has its own
+    circuit breaker. ``clock`` is read only by :meth:`run_forever`; ``rng``
+    draws the backoff jitter. ``on_change`` is awaited after each commit for
+    every status change (to tell a citizen in the hall).
     """
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        clients: Mapping[str, BackOffice],
+        clients: Mapping[str, BackOffice] | Mapping[Route, BackOffice],
         policy: DeliveryPolicy,
         clock: Callable[[], datetime],
         rng: random.Random,
@@ -124,17 +130,35 @@ class DeliveryWorker:
         on_change: OnChange | None = None,
     ) -> None:
         self._sessions = sessions
-        self.clients = dict(clients)
+        self.clients: dict[Route, BackOffice] = {
+            (key if isinstance(key, Route) else Route(key)): client
+            for key, client in clients.items()
+        }
         self.policy = policy
         self._clock = clock
         self._rng = rng
         self.hall_id = hall_id
         self._on_change = on_change
-        self.breakers = {kind: _Breaker(kind, policy) for kind in self.clients}
+        self.breakers = {route: _Breaker(route.name, policy) for route in self.clients}
+        self._wake = asyncio.Event()
 
-    def breaker_state(self, kind: str) -> str:
+    def breaker_state(self, route: str | Route) -> str:
         """ "closed", "open" or "half-open"."""
-        return self.breakers[kind].state
+        return self.breakers[route if isinstance(route, Route) else Route(route)].state
+
+    def wake(self) -> None:
+        """Start the next round now: an application was just filed in this process.
+
+        Without it :meth:`run_forever` finds new rows within ``idle_s``.
+        """
+        self._wake.set()
+
+    def route_of(self, kind: str, hall_id: str) -> Route | None:
+        """The route serving ``hall_id``'s applications of ``kind``, if any."""
+        for route in self.clients:
+            if route.kind == kind and route.serves(hall_id):
+                return route
+        return None
 
     async def run_once(self, now: datetime) -> int:
         """One round: claim due rows, send them, record the results. Returns rows sent."""
@@ -155,25 +179,36 @@ class DeliveryWorker:
         return len(claimed)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        """Deliver until ``stop`` is set; pause ``idle_s`` when a round had nothing to do.
+        """Deliver until ``stop`` is set; pause ``idle_s`` (or until :meth:`wake`) when a
+        round had nothing to do.
 
         Also reconciles (polls) every ``reconcile_after_s / 4``. A failing round
         is logged and the next one starts after the pause.
         """
         next_reconcile = self._clock()
-        while not stop.is_set():
-            now = self._clock()
-            sent = 0
-            try:
-                sent = await self.run_once(now)
-                if now >= next_reconcile:
-                    next_reconcile = now + timedelta(seconds=self.policy.reconcile_after_s / 4)
-                    await self.reconcile_once(now)
-            except Exception:
-                log.exception("delivery round failed")
-            if sent == 0:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self.policy.idle_s)
+        stopping = asyncio.ensure_future(stop.wait())
+        try:
+            while not stop.is_set():
+                self._wake.clear()
+                now = self._clock()
+                sent = 0
+                try:
+                    sent = await self.run_once(now)
+                    if now >= next_reconcile:
+                        next_reconcile = now + timedelta(seconds=self.policy.reconcile_after_s / 4)
+                        await self.reconcile_once(now)
+                except Exception:
+                    log.exception("delivery round failed")
+                if sent == 0:
+                    woken = asyncio.ensure_future(self._wake.wait())
+                    await asyncio.wait(
+                        (stopping, woken),
+                        timeout=self.policy.idle_s,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    woken.cancel()
+        finally:
+            stopping.cancel()
 
     async def reconcile_once(self, now: datetime) -> int:
         """Poll the back office about delivered, unfinished applications not heard of lately.
@@ -182,7 +217,7 @@ class DeliveryWorker:
         """
         quiet_since = now - timedelta(seconds=self.policy.reconcile_after_s)
         query = (
-            select(OutboxRow.id, OutboxRow.backoffice, OutboxRow.external_ref)
+            select(OutboxRow.hall_id, OutboxRow.backoffice, OutboxRow.external_ref)
             .join(ApplicationRow, ApplicationRow.id == OutboxRow.application_id)
             .where(
                 OutboxRow.state == "delivered",
@@ -196,17 +231,20 @@ class DeliveryWorker:
         if self.hall_id is not None:
             query = query.where(OutboxRow.hall_id == self.hall_id)
         async with self._sessions() as db:
-            due = [(r.backoffice, r.external_ref) for r in (await db.execute(query)).all()]
+            due = [
+                (r.hall_id, r.backoffice, r.external_ref) for r in (await db.execute(query)).all()
+            ]
         polled = 0
         changes: list[StatusChange] = []
-        for kind, ref in due:
-            breaker = self.breakers.get(kind)
-            if breaker is None or ref is None or breaker.allowance(now, 1) == 0:
+        for hall_id, kind, ref in due:
+            route = self.route_of(kind, hall_id)
+            if route is None or ref is None or self.breakers[route].allowance(now, 1) == 0:
                 continue
+            breaker = self.breakers[route]
             polled += 1
             try:
                 with breaker.breaker.calling():
-                    report: Report = await self.clients[kind].status(ref)
+                    report: Report = await self.clients[route].status(ref)
             except HallError as exc:
                 log.warning("status poll failed", extra={"backoffice": kind, "code": exc.code})
                 continue
@@ -218,6 +256,7 @@ class DeliveryWorker:
                         db,
                         external_ref=ref,
                         kind=kind,
+                        route=route,
                         status=report.status,
                         source="poll",
                         now=now,
@@ -235,8 +274,18 @@ class DeliveryWorker:
     async def _claim(self, now: datetime) -> list[_Claimed]:
         lease_until = now + timedelta(seconds=self.policy.claim_lease_s)
         claimed: list[_Claimed] = []
+        # Anything due at all? A read takes no write lock (SQLite), so an idle
+        # hall polling every idle_s does not get in the way of its writers.
+        anything = select(OutboxRow.id).where(
+            OutboxRow.state == "pending", OutboxRow.next_attempt_at <= now
+        )
+        if self.hall_id is not None:
+            anything = anything.where(OutboxRow.hall_id == self.hall_id)
+        async with self._sessions() as db:
+            if await db.scalar(anything.limit(1)) is None:
+                return claimed
         async with self._sessions.begin() as db:
-            for kind, breaker in self.breakers.items():
+            for route, breaker in self.breakers.items():
                 allowance = breaker.allowance(now, self.policy.batch_size)
                 if allowance == 0:
                     continue
@@ -244,7 +293,7 @@ class DeliveryWorker:
                     select(OutboxRow.id)
                     .where(
                         OutboxRow.state == "pending",
-                        OutboxRow.backoffice == kind,
+                        route.where(),
                         OutboxRow.next_attempt_at <= now,
                     )
                     .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
@@ -290,7 +339,7 @@ class DeliveryWorker:
                 }
                 for row_id, claims, attempts, application_id, key in rows:
                     application = applications[application_id]
-                    claimed.append(_Claimed(row_id, claims, attempts, kind, key, application))
+                    claimed.append(_Claimed(row_id, claims, attempts, route, key, application))
                     move(db, application, Status.SENT, actor="handoff", at=now)
                     db.add(
                         audit_row(
@@ -298,15 +347,15 @@ class DeliveryWorker:
                             now,
                             "sent",
                             application.id,
-                            {"backoffice": kind, "attempt": attempts},
+                            {"backoffice": route.kind, "attempt": attempts},
                         )
                     )
         return claimed
 
     async def _send(self, item: _Claimed) -> Receipt | BaseException:
-        client = self.clients[item.kind]
+        client = self.clients[item.route]
         try:
-            with self.breakers[item.kind].breaker.calling():
+            with self.breakers[item.route].breaker.calling():
                 return await client.submit(submission_of(item.application), item.key)
         except Exception as exc:  # recorded as this row's failure, never crashes the round
             return exc
@@ -315,29 +364,54 @@ class DeliveryWorker:
         self, claimed: Sequence[_Claimed], results: Sequence[Receipt | BaseException], now: datetime
     ) -> list[StatusChange]:
         changes: list[StatusChange] = []
+        by_row = {
+            item.row_id: (item, result) for item, result in zip(claimed, results, strict=True)
+        }
         async with self._sessions.begin() as db:
-            for item, result in zip(claimed, results, strict=True):
-                # Still ours? A callback, an officer or (after the lease) another
-                # worker may have moved the row meanwhile; the write comes first.
-                mine = await db.execute(
+            # Which rows are still ours? A callback, an officer or (after the lease)
+            # another worker may have moved some meanwhile. One conditional UPDATE
+            # for the whole batch; as a write it also takes SQLite's write lock
+            # first, so the reads below cannot be overtaken by another writer.
+            mine = (
+                await db.execute(
                     update(OutboxRow)
                     .where(
-                        OutboxRow.id == item.row_id,
-                        OutboxRow.claims == item.claims,
+                        tuple_(OutboxRow.id, OutboxRow.claims).in_(
+                            [(item.row_id, item.claims) for item in claimed]
+                        ),
                         OutboxRow.state == "pending",
                     )
                     .values(updated_at=now)
+                    .returning(OutboxRow.id)
                     .execution_options(synchronize_session=False)
                 )
-                if getattr(mine, "rowcount", 0) != 1:
-                    continue
-                row = await db.get(OutboxRow, item.row_id, populate_existing=True)
-                application = await db.get(
-                    ApplicationRow, item.application.id, populate_existing=True
+            ).scalars()
+            ours = sorted(mine)
+            if not ours:
+                return changes
+            rows = {
+                r.id: r
+                for r in await db.scalars(
+                    select(OutboxRow)
+                    .where(OutboxRow.id.in_(ours))
+                    .execution_options(populate_existing=True)
                 )
-                if row is None or application is None:  # pragma: no cover
-                    continue
-                change = self._record_one(db, row, application, item, result, now)
+            }
+            applications = {
+                a.id: a
+                for a in await db.scalars(
+                    select(ApplicationRow)
+                    .where(ApplicationRow.id.in_([rows[i].application_id for i in ours]))
+                    .execution_options(populate_existing=True)
+                )
+            }
+            # Everything is written at the commit: one flush, statements batched.
+            for row_id in ours:
+                item, result = by_row[row_id]
+                row = rows[row_id]
+                change = self._record_one(
+                    db, row, applications[row.application_id], item, result, now
+                )
                 if change is not None:
                     changes.append(change)
         return changes
@@ -360,6 +434,7 @@ class DeliveryWorker:
                 now,
                 None,
             )
+            row.next_attempt_at = NOT_DUE
             status = Status.ACKNOWLEDGED
             if result.status is not None:
                 with contextlib.suppress(UnknownStatus):
@@ -394,6 +469,7 @@ class DeliveryWorker:
             return None
         assert isinstance(step, DeadLetter)
         row.state = "dead"
+        row.next_attempt_at = NOT_DUE
         db.add(
             audit_row(
                 application.hall_id,

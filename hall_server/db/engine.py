@@ -40,6 +40,14 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
     in_memory = not database or database == ":memory:" or database.startswith("file::memory:")
     if is_sqlite and not in_memory:
         Path(database).parent.mkdir(parents=True, exist_ok=True)
+    if not in_memory:
+        # The same 15 connections at most as SQLAlchemy's default (5 + 10 overflow),
+        # but all kept open: an overflow connection is closed when returned, and a
+        # burst of callbacks then opened and closed connections all the time (on
+        # PostgreSQL with an SSL handshake each), which measured as more CPU per
+        # delivery than the delivery itself (bench/handoff.py).
+        kwargs.setdefault("pool_size", 15)
+        kwargs.setdefault("max_overflow", 0)
     engine = _create_async_engine(url, **kwargs)
     if is_sqlite:
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas(wal=not in_memory))

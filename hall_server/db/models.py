@@ -242,6 +242,13 @@ class AuditRow(Base):
 OUTBOX_STATES = ("pending", "delivered", "dead")
 
 
+#: ``next_attempt_at`` of a row with no next attempt (delivered, dead letter). Rows
+#: due are found by a range scan of that column's index; left at their last
+#: lease, finished rows would all be in the range and the scan would grow with
+#: the outbox's whole history.
+NOT_DUE = datetime(9999, 12, 31, tzinfo=UTC)
+
+
 class OutboxRow(Base):
     """One application to hand to a back office (the transactional outbox).
 

@@ -215,3 +215,29 @@ async def test_a_row_claimed_by_a_worker_that_died_is_sent_again_after_its_lease
     (row,) = await outbox(sessions)
     assert row.state == "delivered" and row.attempts == 2
     assert set(office.creations.values()) == {1}
+
+
+async def test_a_filing_in_the_same_process_wakes_an_idle_worker_at_once(
+    sessions: Sessions, fake: tuple[FakeBackOffice, str]
+) -> None:
+    office, url = fake
+    # Idle for an hour: only wake() can explain a delivery within the guard below.
+    policy = DeliveryPolicy(idle_s=3600)
+    client = CivilRegistryClient(BackOfficeConfig(url, api_key="secret-key"))
+    delivery = DeliveryWorker(
+        sessions, {"civil_registry": client}, policy, lambda: T0, random.Random(1)
+    )
+    stop = asyncio.Event()
+    running = asyncio.create_task(delivery.run_forever(stop))
+    try:
+        await asyncio.sleep(0.2)  # the first round found nothing: the worker is idle
+        await file_applications(sessions, 1)
+        delivery.wake()
+        async with asyncio.timeout(30):
+            while [row.state for row in await outbox(sessions)] != ["delivered"]:
+                await asyncio.sleep(0.02)
+    finally:
+        stop.set()
+        await running
+        await client.aclose()
+    assert set(office.creations.values()) == {1}
