@@ -8,13 +8,23 @@ const TEXT = {
         watching: "menonton", walking: "berjalan sebagai", closed: "terputus, menyambung ulang…",
         avatars: "avatar", other: "English", service: "Layanan", take: "Ambil nomor",
         serving: "Sedang dilayani", ticket: (t) => `Nomor ${t.number}` + (t.position ? `, antrean ke-${t.position}, ${t.estimate.high_s < 60 ? "kurang dari 1 menit" : `perkiraan ${Math.round(t.estimate.low_s / 60)}–${Math.round(t.estimate.high_s / 60)} menit`}` : ""),
-        called: (c) => `Nomor ${c.number}: silakan ke ${c.counter.name.id}` },
+        called: (c) => `Nomor ${c.number}: silakan ke ${c.counter.name.id}`,
+        call_yes: "Ya, boleh direkam", call_no: "Jangan direkam", hangup: "Tutup panggilan",
+        call: { invited: "Petugas mengajak bicara.", connecting: "Menyambungkan suara…",
+                connected: "Tersambung: silakan bicara.", ended: "Panggilan selesai.",
+                failed: "Suara tidak tersambung; obrolan tetap bisa dipakai.",
+                bot: "Asisten menjawab lewat obrolan." } },
   en: { name: "Display name", enter: "Enter as a guest", send: "Send", say: "Type a message…",
         help: "Watch the hall, or enter as a guest and walk with the arrow keys / WASD.",
         watching: "watching", walking: "walking as", closed: "disconnected, reconnecting…",
         avatars: "avatars", other: "Bahasa Indonesia", service: "Service", take: "Take a number",
         serving: "Now serving", ticket: (t) => `Number ${t.number}` + (t.position ? `, ${t.position} in line, ${t.estimate.high_s < 60 ? "under a minute" : `about ${Math.round(t.estimate.low_s / 60)}–${Math.round(t.estimate.high_s / 60)} min`}` : ""),
-        called: (c) => `Number ${c.number}: please go to ${c.counter.name.en}` },
+        called: (c) => `Number ${c.number}: please go to ${c.counter.name.en}`,
+        call_yes: "Yes, record it", call_no: "Do not record", hangup: "Hang up",
+        call: { invited: "The counter invites you to talk.", connecting: "Connecting audio…",
+                connected: "Connected: please speak.", ended: "Call ended.",
+                failed: "Audio did not connect; the chat still works.",
+                bot: "The assistant answers in the chat." } },
 };
 let lang = "id";
 const $ = (id) => document.getElementById(id);
@@ -53,7 +63,21 @@ function readFrame(buf) {
   for (let i = 0; i < nl; i++, o += 4) view.delete(d.getUint32(o, true));
 }
 
+// Voice at the counter (docs/protocol.md, section 13): offered when you reach it.
+const call = createCounterCall({
+  send: (msg) => ws && ws.readyState === 1 && ws.send(JSON.stringify(msg)),
+  onChange(change) {
+    const texts = t("call");
+    $("call").hidden = change.status === "idle";
+    if (change.consent) $("call-consent-text").textContent = change.consent[lang];
+    $("call-consent").hidden = change.status !== "invited";
+    $("call-hangup").hidden = ["invited", "ended", "failed"].includes(change.status);
+    $("call-status").textContent = change.staff === "bot" ? texts.bot : texts[change.status] || "";
+  },
+});
+
 function onControl(msg) {
+  if (call.handle(msg)) return;
   if (msg.type === "welcome") {
     resume = msg.resume_token;
     me = msg.you.role === "spectator" ? null : msg.you;
@@ -167,6 +191,9 @@ addEventListener("keydown", (e) => { if (e.target.tagName !== "INPUT") keys.add(
 addEventListener("keyup", (e) => keys.delete(e.key));
 $("lang").onclick = () => { lang = lang === "id" ? "en" : "id"; applyLang(); loadServices(); };
 $("take").onclick = () => ws.send(JSON.stringify({ type: "ticket_take", service: $("service").value }));
+$("call-yes").onclick = () => call.accept(true);
+$("call-no").onclick = () => call.accept(false);
+$("call-hangup").onclick = () => call.hangup();
 
 async function loadServices() {
   const { services } = await api(`/api/v1/services?lang=${lang}`);

@@ -90,3 +90,74 @@ async def test_a_citizen_in_chromium_talks_with_an_aiortc_officer_both_ways(
         await officer.close()
         await browser.close()
         assert errors == []
+
+
+async def test_the_hall_page_offers_the_call_at_a_bot_counter_and_connects_the_voice(
+    tmp_path: Path,
+    chromium_path: str,  # noqa: F811
+):
+    from playwright.async_api import async_playwright
+
+    async with (
+        running_server(
+            tmp_path / "data",
+            max_speed_m_s=20.0,
+            counter_bots="always",
+            call_host_addresses="127.0.0.1",
+        ) as server,
+        async_playwright() as pw,
+    ):
+        browser = await pw.chromium.launch(executable_path=chromium_path, args=CALL_ARGS)
+        page = await browser.new_page(viewport={"width": 1200, "height": 800})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(server.base + "/")
+        await page.wait_for_function("document.getElementById('status').textContent === 'menonton'")
+        await page.fill("#name", "Warga Uji")
+        await page.click("#enter button")
+        await page.wait_for_function("me && view.has(me.id)")
+        # Keep the "called" message the page gets (to know where to walk).
+        await page.evaluate(
+            """() => { window.calledMsgs = []; const shown = onControl;
+                       onControl = (m) => { if (m.type === "called") calledMsgs.push(m); shown(m); }; }"""
+        )
+        await page.select_option("#service", "NIB")
+        await page.click("#take")
+        await page.wait_for_function("calledMsgs.length > 0", timeout=15_000)
+        # Walk to the counter the number was called to, along the scene's route.
+        goal = await page.evaluate("calledMsgs[0].counter.position")
+        start = await page.evaluate("[view.get(me.id).x, view.get(me.id).y]")
+        route = FLOOR.route(tuple(start), tuple(goal))
+        assert route is not None
+        await page.evaluate(
+            """async (points) => {
+              let [x, y] = [view.get(me.id).x, view.get(me.id).y];
+              for (const [wx, wy] of points) {
+                for (;;) {
+                  const d = Math.hypot(wx - x, wy - y);
+                  if (d < 1e-6) break;
+                  const step = Math.min(0.8, d);
+                  x += (wx - x) / d * step; y += (wy - y) / d * step;
+                  ws.send(JSON.stringify({type: "move", x, y, yaw: 0, anim: "walk"}));
+                  await new Promise((ok) => setTimeout(ok, 70));
+                }
+              }
+            }""",
+            [list(p) for p in route],
+        )
+        # The consent question, in the page's language; the citizen declines recording.
+        await page.wait_for_selector("#call-consent:not([hidden])", timeout=15_000)
+        assert "direkam" in (await page.text_content("#call-consent-text") or "")
+        await page.click("#call-no")
+        # A bot staffs the counter: the voice connects to the server, the bot answers in chat.
+        await page.wait_for_function(
+            "document.getElementById('call-status').textContent.includes('obrolan')"
+            " || document.getElementById('call-status').textContent.includes('Tersambung')",
+            timeout=20_000,
+        )
+        await page.wait_for_function("call.state.status === 'connected'", timeout=20_000)
+        await page.screenshot(path=str(tmp_path / "hall-call.png"))
+        await page.click("#call-hangup")
+        await page.wait_for_function("call.state.status === 'ended'", timeout=10_000)
+        await browser.close()
+        assert errors == []
