@@ -40,12 +40,42 @@ from hall_server.metrics import Metrics
 from hall_server.secrets import resolve_secret_key
 from hall_server.services_api import services_router
 from hall_server.settings import Settings
+from realtime.asgi import AsgiSocket
 from realtime.bus import Bus, InProcessBus, RedisBus
 from realtime.endpoint import Gateway
 from realtime.hall import Identity
 from realtime.runtime import HallRuntime
 
 log = logging.getLogger(__name__)
+
+
+_HALL_SOCKET = "/ws/v1/halls/"
+
+
+class HallApp(FastAPI):
+    """The FastAPI app, with the hall socket (``/ws/v1/halls/{hall_id}``) served
+    as raw ASGI by the gateway, ahead of FastAPI's middleware and routing.
+
+    Those layers do nothing for this route (no dependencies, no HTTP
+    middleware applies to a WebSocket) but keep their coroutine frames alive
+    for as long as a connection lasts, about 10 KB per connection, and add
+    a wrapper call to every message. Everything else, the board feed
+    included, goes through FastAPI.
+    """
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            path: str = scope["path"]
+            root = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            if path.startswith(_HALL_SOCKET):
+                hall_id = path[len(_HALL_SOCKET) :]
+                gateway: Gateway | None = getattr(self.state, "gateway", None)
+                if hall_id and "/" not in hall_id and gateway is not None:
+                    await gateway.serve(AsgiSocket(scope, receive, send), hall_id)
+                    return
+        await super().__call__(scope, receive, send)
 
 
 class HallSummary(BaseModel):
@@ -146,7 +176,7 @@ def create_app(settings: Settings) -> FastAPI:
             await bus.close()
             await engine.dispose()
 
-    app = FastAPI(
+    app = HallApp(
         title="Virtual service hall",
         version="1.0.0",
         summary="Backend of a virtual public-service hall (Mal Pelayanan Publik).",
@@ -266,10 +296,6 @@ def create_app(settings: Settings) -> FastAPI:
             runtime.announce_topic, {"text": {"id": body.id, "en": body.en}}
         )
         return {"accepted": True}
-
-    @app.websocket("/ws/v1/halls/{hall_id}")
-    async def hall_socket(websocket: WebSocket, hall_id: str) -> None:
-        await websocket.app.state.gateway.serve(websocket, hall_id)
 
     web = resources.files("hall_server") / "web"
     assets = resources.files("scenes") / "assets"

@@ -16,6 +16,7 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from hall_server.app import create_app
 from hall_server.listen import listening_socket
+from hall_server.serving import uvicorn_config
 from hall_server.settings import Settings
 
 
@@ -75,13 +76,7 @@ async def running_server(
     settings = Settings.from_env({}, data_dir=data_dir, **overrides)
     sock = listening_socket("127.0.0.1", port, settings.send_buffer_bytes)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(settings),
-        ws_per_message_deflate=False,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-    )
+    config = uvicorn_config(create_app(settings), settings)
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
