@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request, Response, WebSocket
+from fastapi import Depends, FastAPI, Query, Request, Response, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -45,6 +45,7 @@ from realtime.bus import Bus, InProcessBus, RedisBus
 from realtime.endpoint import Gateway
 from realtime.hall import Identity
 from realtime.runtime import HallRuntime
+from realtime.tick_stats import tick_stats
 
 log = logging.getLogger(__name__)
 
@@ -232,24 +233,23 @@ def create_app(settings: Settings) -> FastAPI:
         request: Request,
         hall_id: str,
         _claims: Annotated[Claims, Depends(require_role("supervisor", "admin"))],
+        since_tick: Annotated[int | None, Query(ge=0)] = None,
     ) -> dict[str, Any]:
-        """Tick duration percentiles over the latest ticks (supervisors and admins)."""
+        """Tick statistics (supervisors and admins): duration and how late ticks
+        started (ms, p50/p99/max) and the achieved tick rate, over the ticks after
+        ``since_tick`` (as given by ``tick`` in an earlier answer) or over the
+        latest 4,000 ticks."""
         runtime: HallRuntime | None = request.app.state.runtimes.get(hall_id)
         if runtime is None:
             raise NotFound("no hall with this id", code="unknown_hall")
-        ticks = sorted(runtime.tick_durations)
         bodies, attached = runtime.hall.counts()
-
-        def pct(q: float) -> float | None:
-            return (
-                round(ticks[min(len(ticks) - 1, int(q * len(ticks)))] * 1000, 3) if ticks else None
-            )
-
         return {
             "avatars": bodies,
             "connections": attached,
-            "ticks": len(ticks),
-            "tick_ms": {"p50": pct(0.5), "p99": pct(0.99), "max": pct(1.0)},
+            "tick": runtime.hall.tick_count,
+            **tick_stats(
+                runtime.tick_log, since_tick=since_tick, tick_hz=runtime.hall.rules.tick_hz
+            ),
         }
 
     @app.get("/api/v1/halls/{hall_id}/board", tags=["counters"])

@@ -33,6 +33,7 @@ from realtime.journal import Journal, NullJournal
 if TYPE_CHECKING:
     from realtime.counter_hub import CounterHub
 from realtime.mailbox import Mailbox
+from realtime.tick_stats import TickRecord
 
 log = logging.getLogger(__name__)
 
@@ -130,8 +131,8 @@ class HallRuntime:
         self.last_tick_at: float | None = None
         self._json_out = metrics.messages_out.labels("json")
         self._frames_out = metrics.messages_out.labels("snapshot")
-        #: durations of the latest ticks in seconds, for /api/v1/halls/{id}/stats
-        self.tick_durations: deque[float] = deque(maxlen=4000)
+        #: the latest ticks (200 s at 20 Hz), for /api/v1/halls/{id}/stats
+        self.tick_log: deque[TickRecord] = deque(maxlen=4000)
         self.chat_topic = f"hall.{hall.hall_id}.chat"
         self.announce_topic = f"hall.{hall.hall_id}.announce"
 
@@ -277,12 +278,15 @@ class HallRuntime:
                 deadline = self.clock()  # fell behind: skip ticks rather than burst
             await asyncio.sleep(max(0.0, delay))
             try:
-                self.step(self.clock())
+                self.step(self.clock(), due=deadline)
             except Exception:
                 log.exception("tick failed", extra={"hall": self.hall.hall_id})
 
-    def step(self, now: float) -> None:
-        """One tick: move driven avatars, tick the hall, fill mailboxes, drop stalled."""
+    def step(self, now: float, *, due: float | None = None) -> None:
+        """One tick: move driven avatars, tick the hall, send frames, drop stalled.
+
+        ``due`` is when the tick loop meant to run it (``now`` if not given).
+        """
         started = time.perf_counter()
         self.last_tick_at = now
         if self.driver is not None:
@@ -314,7 +318,9 @@ class HallRuntime:
         hall_id = self.hall.hall_id
         self.metrics.avatars.labels(hall_id).set(self.hall.bodies)
         took = time.perf_counter() - started
-        self.tick_durations.append(took)
+        self.tick_log.append(
+            TickRecord(self.hall.tick_count, now, now if due is None else due, took)
+        )
         self.metrics.tick_seconds.labels(hall_id).observe(took)
 
     # ------------------------------------------------------------------- bus
