@@ -12,20 +12,21 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from realtime import codec
-from tests.e2e.server import RunningServer, running_server
+from tests.e2e.server import WEBSOCKETS, RunningServer, running_server
 from tests.helpers import write_room
 
 HALL = "test-room"
 SPAWNS = [(5.0, 5.0), (15.0, 5.0), (45.0, 45.0), (55.0, 5.0)]
 
 
-@pytest.fixture
-async def server(tmp_path: Path):
+@pytest.fixture(params=sorted(WEBSOCKETS))
+async def server(tmp_path: Path, request: pytest.FixtureRequest):
     scene = write_room(tmp_path / "room.json", SPAWNS)
     # A high speed limit lets tests cross the room quickly; the limit itself is
     # tested in tests/avatars/test_movement.py and below.
     async with running_server(
         tmp_path / "data",
+        uvicorn_options=WEBSOCKETS[request.param],
         scene_files=(scene,),
         aoi_cell_m=10.0,
         resume_grace_s=30.0,
