@@ -660,6 +660,16 @@ ROWS: list[tuple[str, tuple[str, ...], int]] = [
     ),
     ("ticks per second achieved (plan 20)", ("server_figures", "ticks_per_s"), 1),
     (
+        "sending frames per tick p50, stats endpoint (ms)",
+        ("server_figures", "stats_endpoint", "send_ms", "p50"),
+        2,
+    ),
+    (
+        "sending frames per tick p99, stats endpoint (ms)",
+        ("server_figures", "stats_endpoint", "send_ms", "p99"),
+        2,
+    ),
+    (
         "tick start late by, p99, stats endpoint (ms)",
         ("server_figures", "stats_endpoint", "tick_late_ms", "p99"),
         1,

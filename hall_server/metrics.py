@@ -36,6 +36,13 @@ class Metrics:
             buckets=TICK_BUCKETS,
             registry=r,
         )
+        self.tick_send_seconds = Histogram(
+            "hall_tick_send_seconds",
+            "Time one tick spent writing its messages to the clients' sockets",
+            ["hall"],
+            buckets=TICK_BUCKETS,
+            registry=r,
+        )
         self.messages_in = Counter(
             "hall_messages_in_total", "Messages received from clients", ["type"], registry=r
         )

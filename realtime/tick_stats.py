@@ -4,7 +4,7 @@ A tick's duration alone hides a saturated event loop: a tick may take 9 ms
 and still start only 13 times a second because the loop reaches it late.
 So each tick is logged with when it was due and when it ran, and the
 statistics give the achieved rate and how late ticks started next to their
-durations, over the ticks after ``since_tick`` (a window chosen by the
+durations (the hall's work, and apart from it the writing of the frames), over the ticks after ``since_tick`` (a window chosen by the
 caller, e.g. a benchmark) or over all that are kept.
 """
 
@@ -22,8 +22,9 @@ class TickRecord:
     #: when the tick ran and when it was due, on the runtime's clock (seconds)
     at_s: float
     due_s: float
-    #: how long the tick's own work took
+    #: how long the tick's own work took, and writing its messages to the sockets
     took_s: float
+    send_s: float = 0.0
 
 
 def _percentiles(values: list[float]) -> dict[str, float | None]:
@@ -52,5 +53,6 @@ def tick_stats(
         "tick_hz_planned": tick_hz,
         "tick_hz_achieved": rate,
         "tick_ms": _percentiles([r.took_s for r in window]),
+        "send_ms": _percentiles([r.send_s for r in window]),
         "tick_late_ms": _percentiles([max(0.0, r.at_s - r.due_s) for r in window]),
     }

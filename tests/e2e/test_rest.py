@@ -35,6 +35,7 @@ async def test_health_readiness_and_metrics(server):
         "hall_ws_connections",
         "hall_avatars",
         "hall_tick_seconds_bucket",
+        "hall_tick_send_seconds_bucket",
         "hall_messages_in_total",
         "hall_bytes_out_total",
         "hall_errors_total",
