@@ -109,8 +109,12 @@ class Gateway:
         self.join_timeout_s = join_timeout_s
         self.metrics = metrics
         self._per_address: dict[str, int] = {}
-        # Prometheus children bound once: labels() per message is a measurable cost.
+        # Counted in plain ints per message and added to Prometheus when it scrapes:
+        # two inc() per message were about 3.5 % of the core at 10,000 moves a second.
         self._messages_in = {t: metrics.messages_in.labels(t) for t in (*_KNOWN, "other")}
+        self._counted: dict[str, int] = {}
+        self._bytes_counted = 0
+        metrics.on_scrape(self._add_counts)
 
     async def serve(self, ws: AsgiSocket, hall_id: str) -> None:
         address = ws.host
@@ -296,7 +300,7 @@ class Gateway:
     ) -> dict[str, Any] | None:
         """Count, rate-limit, check and parse one message; None when the client
         was closed for flooding. Raises HallError for a message to refuse."""
-        self.metrics.bytes_in.inc(size)
+        self._bytes_counted += size
         runtime = client.runtime
         if not client.bucket.allow(runtime.clock()):
             if client.bucket.strikes >= self.limits.abuse_strikes:
@@ -315,8 +319,17 @@ class Gateway:
                 code="too_large",
             )
         msg = parsed if parsed is not None else parse_message(text)
-        self._messages_in[msg["type"] if msg["type"] in _KNOWN else "other"].inc()
+        kind = msg["type"] if msg["type"] in _KNOWN else "other"
+        self._counted[kind] = self._counted.get(kind, 0) + 1
         return msg
+
+    def _add_counts(self) -> None:
+        counted, self._counted = self._counted, {}
+        for kind, n in counted.items():
+            self._messages_in[kind].inc(n)
+        if self._bytes_counted:
+            self.metrics.bytes_in.inc(self._bytes_counted)
+            self._bytes_counted = 0
 
     def _fail(self, client: _Client, exc: HallError, ref: object) -> None:
         self.metrics.errors.labels(exc.code).inc()
