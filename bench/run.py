@@ -670,6 +670,11 @@ ROWS: list[tuple[str, tuple[str, ...], int]] = [
         2,
     ),
     (
+        "tick and sending together p99, stats endpoint (ms)",
+        ("server_figures", "stats_endpoint", "step_ms", "p99"),
+        2,
+    ),
+    (
         "tick start late by, p99, stats endpoint (ms)",
         ("server_figures", "stats_endpoint", "tick_late_ms", "p99"),
         1,

@@ -54,5 +54,7 @@ def tick_stats(
         "tick_hz_achieved": rate,
         "tick_ms": _percentiles([r.took_s for r in window]),
         "send_ms": _percentiles([r.send_s for r in window]),
+        # both together: how long a tick held the event loop
+        "step_ms": _percentiles([r.took_s + r.send_s for r in window]),
         "tick_late_ms": _percentiles([max(0.0, r.at_s - r.due_s) for r in window]),
     }

@@ -8,7 +8,7 @@ def _log(late_every: int = 0) -> list[TickRecord]:
     for n in range(1, 41):  # 40 ticks due every 50 ms; every late_every-th one 30 ms late
         due = n * 0.05
         late = 0.03 if late_every and n % late_every == 0 else 0.0
-        out.append(TickRecord(n, due + late, due, 0.004 if n <= 20 else 0.008))
+        out.append(TickRecord(n, due + late, due, 0.004 if n <= 20 else 0.008, 0.002))
     return out
 
 
@@ -16,6 +16,7 @@ def test_stats_cover_only_the_ticks_after_since_tick():
     stats = tick_stats(_log(), since_tick=20, tick_hz=20.0)
     assert stats["ticks"] == 20 and stats["first_tick"] == 21 and stats["last_tick"] == 40
     assert stats["tick_ms"] == {"p50": 8.0, "p99": 8.0, "max": 8.0}
+    assert stats["send_ms"]["max"] == 2.0 and stats["step_ms"]["max"] == 10.0
 
 
 def test_without_since_tick_every_kept_tick_counts():
