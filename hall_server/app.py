@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from importlib import resources
 from typing import Annotated, Any
 
-from fastapi import Depends, FastAPI, Request, Response, WebSocket
+from fastapi import Depends, FastAPI, Query, Request, Response, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -41,12 +41,43 @@ from hall_server.metrics import Metrics
 from hall_server.secrets import resolve_secret_key
 from hall_server.services_api import services_router
 from hall_server.settings import Settings
+from realtime.asgi import AsgiSocket
 from realtime.bus import Bus, InProcessBus, RedisBus
 from realtime.endpoint import Gateway
 from realtime.hall import Identity
 from realtime.runtime import HallRuntime
+from realtime.tick_stats import tick_stats
 
 log = logging.getLogger(__name__)
+
+
+_HALL_SOCKET = "/ws/v1/halls/"
+
+
+class HallApp(FastAPI):
+    """The FastAPI app, with the hall socket (``/ws/v1/halls/{hall_id}``) served
+    as raw ASGI by the gateway, ahead of FastAPI's middleware and routing.
+
+    Those layers do nothing for this route (no dependencies, no HTTP
+    middleware applies to a WebSocket) but keep their coroutine frames alive
+    for as long as a connection lasts, about 10 KB per connection, and add
+    a wrapper call to every message. Everything else, the board feed
+    included, goes through FastAPI.
+    """
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "websocket":
+            path: str = scope["path"]
+            root = scope.get("root_path", "")
+            if root and path.startswith(root):
+                path = path[len(root) :]
+            if path.startswith(_HALL_SOCKET):
+                hall_id = path[len(_HALL_SOCKET) :]
+                gateway: Gateway | None = getattr(self.state, "gateway", None)
+                if hall_id and "/" not in hall_id and gateway is not None:
+                    await gateway.serve(AsgiSocket(scope, receive, send), hall_id)
+                    return
+        await super().__call__(scope, receive, send)
 
 
 class HallSummary(BaseModel):
@@ -154,7 +185,7 @@ def create_app(settings: Settings) -> FastAPI:
             await bus.close()
             await engine.dispose()
 
-    app = FastAPI(
+    app = HallApp(
         title="Virtual service hall",
         version="1.0.0",
         summary="Backend of a virtual public-service hall (Mal Pelayanan Publik).",
@@ -210,24 +241,23 @@ def create_app(settings: Settings) -> FastAPI:
         request: Request,
         hall_id: str,
         _claims: Annotated[Claims, Depends(require_role("supervisor", "admin"))],
+        since_tick: Annotated[int | None, Query(ge=0)] = None,
     ) -> dict[str, Any]:
-        """Tick duration percentiles over the latest ticks (supervisors and admins)."""
+        """Tick statistics (supervisors and admins): duration and how late ticks
+        started (ms, p50/p99/max) and the achieved tick rate, over the ticks after
+        ``since_tick`` (as given by ``tick`` in an earlier answer) or over the
+        latest 4,000 ticks."""
         runtime: HallRuntime | None = request.app.state.runtimes.get(hall_id)
         if runtime is None:
             raise NotFound("no hall with this id", code="unknown_hall")
-        ticks = sorted(runtime.tick_durations)
         bodies, attached = runtime.hall.counts()
-
-        def pct(q: float) -> float | None:
-            return (
-                round(ticks[min(len(ticks) - 1, int(q * len(ticks)))] * 1000, 3) if ticks else None
-            )
-
         return {
             "avatars": bodies,
             "connections": attached,
-            "ticks": len(ticks),
-            "tick_ms": {"p50": pct(0.5), "p99": pct(0.99), "max": pct(1.0)},
+            "tick": runtime.hall.tick_count,
+            **tick_stats(
+                runtime.tick_log, since_tick=since_tick, tick_hz=runtime.hall.rules.tick_hz
+            ),
         }
 
     @app.get("/api/v1/halls/{hall_id}/board", tags=["counters"])
@@ -274,10 +304,6 @@ def create_app(settings: Settings) -> FastAPI:
             runtime.announce_topic, {"text": {"id": body.id, "en": body.en}}
         )
         return {"accepted": True}
-
-    @app.websocket("/ws/v1/halls/{hall_id}")
-    async def hall_socket(websocket: WebSocket, hall_id: str) -> None:
-        await websocket.app.state.gateway.serve(websocket, hall_id)
 
     web = resources.files("hall_server") / "web"
     assets = resources.files("scenes") / "assets"

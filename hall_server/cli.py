@@ -106,18 +106,12 @@ def _serve(args: argparse.Namespace) -> int:
     from hall_server.app import create_app
     from hall_server.listen import listening_socket
     from hall_server.logs import configure
+    from hall_server.serving import uvicorn_config
 
     demo = args.demo_citizens if args.demo_citizens is not None else (30 if args.demo else None)
     settings = _settings(args, demo_citizens=demo)
     configure(settings.log_level, json_lines=settings.log_json)
-    config = uvicorn.Config(
-        create_app(settings),
-        ws_per_message_deflate=False,  # measured: ~2.7x CPU for little gain on quantised frames
-        ws_max_size=max(65536, settings.limits.max_message_bytes * 4),
-        access_log=False,  # our own access log omits client addresses
-        log_config=None,
-        lifespan="on",
-    )
+    config = uvicorn_config(create_app(settings), settings)
     # Fewer, cheaper collections: at 1,000 avatars full collections of 200+ ms stalled
     # ticks (BENCHMARKS.md). Objects made at start-up are frozen out of them in the lifespan.
     gc.set_threshold(50_000, 20, 100)

@@ -6,6 +6,8 @@ name, an address or a token.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from prometheus_client import (
     CollectorRegistry,
     Counter,
@@ -32,6 +34,13 @@ class Metrics:
         self.tick_seconds = Histogram(
             "hall_tick_seconds",
             "Duration of one hall tick",
+            ["hall"],
+            buckets=TICK_BUCKETS,
+            registry=r,
+        )
+        self.tick_send_seconds = Histogram(
+            "hall_tick_send_seconds",
+            "Time one tick spent writing its messages to the clients' sockets",
             ["hall"],
             buckets=TICK_BUCKETS,
             registry=r,
@@ -69,6 +78,15 @@ class Metrics:
         self.call_peers = Gauge(
             "hall_call_peers", "WebRTC peer connections held for counter calls", registry=r
         )
+        #: called before every exposition (see :meth:`on_scrape`)
+        self._before_scrape: list[Callable[[], None]] = []
+
+    def on_scrape(self, flush: Callable[[], None]) -> None:
+        """Call ``flush`` before every exposition: for counts kept in plain ints on a
+        hot path (a Prometheus ``inc()`` takes a lock, about 1.5 us) and added here."""
+        self._before_scrape.append(flush)
 
     def exposition(self) -> bytes:
+        for flush in self._before_scrape:
+            flush()
         return generate_latest(self.registry)

@@ -486,6 +486,11 @@ class Hall:
         self._freed_this_tick.clear()
         return TickResult(frames, expired, accepted, corrected)
 
+    @property
+    def has_output(self) -> bool:
+        """Something waits in :meth:`drain_ended` or :meth:`drain_control`."""
+        return bool(self._control or self._ended)
+
     def drain_ended(self) -> list[tuple[str, str]]:
         """Sessions that ended since the last call: (session id, reason)."""
         out, self._ended = self._ended, []

@@ -1,15 +1,21 @@
 """A running hall: the pure :class:`~realtime.hall.Hall` plus its I/O.
 
-:class:`HallRuntime` owns one hall's connections (each with a
-:class:`~realtime.mailbox.Mailbox` and a writer task), its tick task and its
-bus subscriptions. The tick only puts into mailboxes; it never awaits a
-client, so a stalled client cannot delay the hall.
+:class:`HallRuntime` owns one hall's connections, its tick task and its bus
+subscriptions. The tick never awaits a client, so a stalled client cannot
+delay the hall: it writes each client's frame straight to its socket when
+the socket offers a :class:`~realtime.asgi.Direct` side and takes it without
+queueing, and otherwise puts it into the client's
+:class:`~realtime.mailbox.Mailbox`, from which a writer task, started only
+while the client is behind, sends as the client reads. (One writer task
+per client woken for every frame cost about a quarter of a core at 1,000
+clients: BENCHMARKS.md.)
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import logging
 import time
 from collections import deque
@@ -18,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from hall_server.metrics import Metrics
+from realtime.asgi import Direct
 from realtime.bus import Bus, Subscription
 from realtime.closes import CloseCode
 from realtime.hall import ChatEvent, Hall
@@ -26,12 +33,14 @@ from realtime.journal import Journal, NullJournal
 if TYPE_CHECKING:
     from realtime.counter_hub import CounterHub
 from realtime.mailbox import Mailbox
+from realtime.tick_stats import TickRecord
 
 log = logging.getLogger(__name__)
 
 
 class Socket(Protocol):
-    """What the runtime needs of a WebSocket (Starlette's satisfies it)."""
+    """What the runtime needs of a WebSocket (:class:`~realtime.asgi.AsgiSocket`,
+    Starlette's ``WebSocket`` too)."""
 
     async def send_text(self, data: str) -> None: ...
 
@@ -46,14 +55,49 @@ class Driver(Protocol):
     def step(self, hall: Hall, now: float) -> None: ...
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Connection:
     avatar_id: int
     socket: Socket
+    #: the socket's synchronous side, when the server offers one
+    direct: Direct | None = None
     mailbox: Mailbox = field(default_factory=Mailbox)
+    #: runs only while the mailbox holds something (the client is behind)
     writer: asyncio.Task[None] | None = None
     #: set by :meth:`HallRuntime.close`: flushes the mailbox, then closes the socket
     closer: asyncio.Task[None] | None = None
+
+    def send_control(self, texts: list[str]) -> int:
+        """Send JSON texts in order, directly while the socket takes them, the
+        rest through the mailbox; return the bytes sent directly."""
+        mailbox, direct = self.mailbox, self.direct
+        if mailbox.closed:
+            return 0
+        sent = 0
+        if direct is not None and self.writer is None and mailbox.empty:
+            for i, text in enumerate(texts):
+                if not direct.send_nowait(text):
+                    mailbox.put_control(texts[i:])
+                    return sent
+                sent += len(text)
+            return sent
+        mailbox.put_control(texts)
+        return 0
+
+    def send_frame(self, frame: bytes, now: float) -> bool:
+        """Send a snapshot frame directly if the socket takes it; else mailbox it."""
+        mailbox, direct = self.mailbox, self.direct
+        if mailbox.closed:
+            return False
+        if (
+            direct is not None
+            and self.writer is None
+            and mailbox.empty
+            and direct.send_nowait(frame)
+        ):
+            return True
+        mailbox.put_frame(frame, now)
+        return False
 
 
 class HallRuntime:
@@ -85,8 +129,10 @@ class HallRuntime:
         self._subs: list[Subscription] = []
         self._closers: set[asyncio.Task[None]] = set()
         self.last_tick_at: float | None = None
-        #: durations of the latest ticks in seconds, for /api/v1/halls/{id}/stats
-        self.tick_durations: deque[float] = deque(maxlen=4000)
+        self._json_out = metrics.messages_out.labels("json")
+        self._frames_out = metrics.messages_out.labels("snapshot")
+        #: the latest ticks (200 s at 20 Hz), for /api/v1/halls/{id}/stats
+        self.tick_log: deque[TickRecord] = deque(maxlen=4000)
         self.chat_topic = f"hall.{hall.hall_id}.chat"
         self.announce_topic = f"hall.{hall.hall_id}.announce"
 
@@ -120,12 +166,16 @@ class HallRuntime:
 
     # ----------------------------------------------------------- connections
 
-    def attach(self, avatar_id: int, socket: Socket) -> Connection:
-        conn = Connection(avatar_id, socket)
-        conn.writer = asyncio.create_task(self._write(conn), name=f"writer:{avatar_id}")
+    def attach(self, avatar_id: int, socket: Socket, direct: Direct | None = None) -> Connection:
+        conn = Connection(avatar_id, socket, direct)
+        conn.mailbox.on_put = functools.partial(self._start_writer, conn)
         self.connections[avatar_id] = conn
         self.flush()
         return conn
+
+    def _start_writer(self, conn: Connection) -> None:
+        if conn.writer is None and not (conn.mailbox.empty and conn.mailbox.closed):
+            conn.writer = asyncio.create_task(self._write(conn), name=f"writer:{conn.avatar_id}")
 
     def record(self, call: Coroutine[Any, Any, None]) -> None:
         """Run a journal call in the background; a failure is logged, never raised."""
@@ -141,13 +191,21 @@ class HallRuntime:
         task.add_done_callback(self._records.discard)
 
     def flush(self) -> None:
-        """Move the hall's queued control messages into the mailboxes."""
-        for session_id, reason in self.hall.drain_ended():
+        """Send the hall's queued control messages (or mailbox them)."""
+        hall = self.hall
+        if not hall.has_output:
+            return
+        for session_id, reason in hall.drain_ended():
             self.record(self.journal.ended(session_id=session_id, reason=reason))
-        for avatar_id, texts in self.hall.drain_control().items():
+        sent = count = 0
+        for avatar_id, texts in hall.drain_control().items():
             conn = self.connections.get(avatar_id)
             if conn is not None:
-                conn.mailbox.put_control(texts)
+                sent += conn.send_control(texts)
+                count += len(texts)
+        if sent:  # counted once per flush: a Prometheus inc() takes a lock
+            self._json_out.inc(count)
+            self.metrics.bytes_out.inc(sent)
 
     def close(self, conn: Connection, code: CloseCode, reason: str) -> None:
         """Close a connection without awaiting it (safe from the tick)."""
@@ -160,12 +218,13 @@ class HallRuntime:
         conn.closer.add_done_callback(self._closers.discard)
 
     async def _close(self, conn: Connection, code: CloseCode, reason: str) -> None:
-        if conn.writer is not None:
+        writer = conn.writer
+        if writer is not None:
             # Let the writer flush what is queued (an error explaining the close),
             # but never wait long for a client that is not reading.
             with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError, Exception):
-                await asyncio.wait_for(asyncio.shield(conn.writer), timeout=1.0)
-            conn.writer.cancel()
+                await asyncio.wait_for(asyncio.shield(writer), timeout=1.0)
+            writer.cancel()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(conn.socket.close(int(code), reason), timeout=2.0)
 
@@ -179,28 +238,33 @@ class HallRuntime:
                 else:
                     self.hall.detach(conn.avatar_id, now=self.clock())
         if conn.closer is None:  # a closer flushes the mailbox first
+            conn.mailbox.on_put = None
             conn.mailbox.close()
             if conn.writer is not None:
                 conn.writer.cancel()
 
     async def _write(self, conn: Connection) -> None:
+        """Send what the mailbox holds, as the client reads; end when it is empty."""
         mailbox, socket, metrics = conn.mailbox, conn.socket, self.metrics
-        json_out = metrics.messages_out.labels("json")
-        frames_out = metrics.messages_out.labels("snapshot")
-        with contextlib.suppress(Exception):
-            while True:
-                texts, frame = await mailbox.take()
-                for text in texts:
-                    await socket.send_text(text)
-                    metrics.bytes_out.inc(len(text))
-                if texts:
-                    json_out.inc(len(texts))
-                if frame is not None:
-                    await socket.send_bytes(frame)
-                    metrics.bytes_out.inc(len(frame))
-                    frames_out.inc()
-                if mailbox.closed:
-                    return
+        try:
+            with contextlib.suppress(Exception):
+                while True:
+                    texts, frame = mailbox.take()
+                    if not texts and frame is None:
+                        return
+                    for text in texts:
+                        await socket.send_text(text)
+                        metrics.bytes_out.inc(len(text))
+                    if texts:
+                        self._json_out.inc(len(texts))
+                    if frame is not None:
+                        await socket.send_bytes(frame)
+                        metrics.bytes_out.inc(len(frame))
+                        self._frames_out.inc()
+        finally:
+            # No await between the mailbox found empty and this: a put after it
+            # starts a new writer.
+            conn.writer = None
 
     # ------------------------------------------------------------------ tick
 
@@ -214,12 +278,15 @@ class HallRuntime:
                 deadline = self.clock()  # fell behind: skip ticks rather than burst
             await asyncio.sleep(max(0.0, delay))
             try:
-                self.step(self.clock())
+                self.step(self.clock(), due=deadline)
             except Exception:
                 log.exception("tick failed", extra={"hall": self.hall.hall_id})
 
-    def step(self, now: float) -> None:
-        """One tick: move driven avatars, tick the hall, fill mailboxes, drop stalled."""
+    def step(self, now: float, *, due: float | None = None) -> None:
+        """One tick: move driven avatars, tick the hall, send frames, drop stalled.
+
+        ``due`` is when the tick loop meant to run it (``now`` if not given).
+        """
         started = time.perf_counter()
         self.last_tick_at = now
         if self.driver is not None:
@@ -227,11 +294,23 @@ class HallRuntime:
         conns = self.connections
         lagging = {aid for aid, conn in conns.items() if conn.mailbox.has_frame}
         result = self.hall.tick(now, lagging)
+        # Sending is timed apart from the hall's own work: it is one socket write
+        # per client (about 10 us each on loopback), which the writer tasks used
+        # to do outside the tick.
+        sending = time.perf_counter()
+        # Control first: a "profiles" message must reach a client before the frame
+        # in which those avatars enter its view.
+        self.flush()
+        sent = sent_bytes = 0
         for avatar_id, frame in result.frames.items():
             conn = conns.get(avatar_id)
-            if conn is not None:
-                conn.mailbox.put_frame(frame, now)
-        self.flush()
+            if conn is not None and conn.send_frame(frame, now):
+                sent += 1
+                sent_bytes += len(frame)
+        send_s = time.perf_counter() - sending
+        if sent:
+            self._frames_out.inc(sent)
+            self.metrics.bytes_out.inc(sent_bytes)
         limit = now - self.stall_close_s
         for conn in list(conns.values()):
             since = conn.mailbox.pending_since()
@@ -243,9 +322,12 @@ class HallRuntime:
             self.metrics.moves.labels("corrected").inc(result.corrected)
         hall_id = self.hall.hall_id
         self.metrics.avatars.labels(hall_id).set(self.hall.bodies)
-        took = time.perf_counter() - started
-        self.tick_durations.append(took)
+        took = time.perf_counter() - started - send_s
+        self.tick_log.append(
+            TickRecord(self.hall.tick_count, now, now if due is None else due, took, send_s)
+        )
         self.metrics.tick_seconds.labels(hall_id).observe(took)
+        self.metrics.tick_send_seconds.labels(hall_id).observe(send_s)
 
     # ------------------------------------------------------------------- bus
 

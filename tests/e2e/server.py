@@ -16,7 +16,14 @@ from websockets.asyncio.client import ClientConnection, connect
 
 from hall_server.app import create_app
 from hall_server.listen import listening_socket
+from hall_server.serving import uvicorn_config
 from hall_server.settings import Settings
+
+#: Our uvicorn protocol with its direct side (frames written by the tick, moves
+#: handled as they arrive), and uvicorn's stock one, through which the gateway
+#: uses plain ASGI only: the same behaviour either way. Suites that exercise the
+#: hall socket run over both.
+WEBSOCKETS: dict[str, dict[str, Any]] = {"direct": {}, "plain-asgi": {"ws": "websockets-sansio"}}
 
 
 @dataclass
@@ -71,18 +78,16 @@ async def next_json(ws: ClientConnection, kind: str, timeout: float = 5.0) -> di
 
 @contextlib.asynccontextmanager
 async def running_server(
-    data_dir: Path, *, port: int = 0, **overrides: Any
+    data_dir: Path,
+    *,
+    port: int = 0,
+    uvicorn_options: dict[str, Any] | None = None,
+    **overrides: Any,
 ) -> AsyncIterator[RunningServer]:
     settings = Settings.from_env({}, data_dir=data_dir, **overrides)
     sock = listening_socket("127.0.0.1", port, settings.send_buffer_bytes)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        create_app(settings),
-        ws_per_message_deflate=False,
-        log_config=None,
-        access_log=False,
-        lifespan="on",
-    )
+    config = uvicorn_config(create_app(settings), settings, **(uvicorn_options or {}))
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:

@@ -10,17 +10,18 @@ import pytest
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed
 
-from tests.e2e.server import next_json, running_server
+from tests.e2e.server import WEBSOCKETS, next_json, running_server
 from tests.helpers import write_room
 
 HALL = "test-room"
 
 
-@pytest.fixture
-async def server(tmp_path: Path):
+@pytest.fixture(params=sorted(WEBSOCKETS))
+async def server(tmp_path: Path, request: pytest.FixtureRequest):
     scene = write_room(tmp_path / "room.json", [(5.0, 5.0), (6.0, 5.0)])
     async with running_server(
         tmp_path / "data",
+        uvicorn_options=WEBSOCKETS[request.param],
         scene_files=(scene,),
         join_timeout_s=0.5,
         max_connections_per_address=6,

@@ -12,20 +12,21 @@ from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
 from realtime import codec
-from tests.e2e.server import RunningServer, running_server
+from tests.e2e.server import WEBSOCKETS, RunningServer, running_server
 from tests.helpers import write_room
 
 HALL = "test-room"
 SPAWNS = [(5.0, 5.0), (15.0, 5.0), (45.0, 45.0), (55.0, 5.0)]
 
 
-@pytest.fixture
-async def server(tmp_path: Path):
+@pytest.fixture(params=sorted(WEBSOCKETS))
+async def server(tmp_path: Path, request: pytest.FixtureRequest):
     scene = write_room(tmp_path / "room.json", SPAWNS)
     # A high speed limit lets tests cross the room quickly; the limit itself is
     # tested in tests/avatars/test_movement.py and below.
     async with running_server(
         tmp_path / "data",
+        uvicorn_options=WEBSOCKETS[request.param],
         scene_files=(scene,),
         aoi_cell_m=10.0,
         resume_grace_s=30.0,
@@ -168,4 +169,32 @@ async def test_a_second_join_on_the_same_connection_is_an_error(server):
     await eventually(lambda: a.of_type("error"))
     assert a.of_type("error")[0]["code"] == "already_joined"
     assert a.of_type("error")[0]["ref"] == 3
+    await a.close()
+
+
+def _masked_text(text: str) -> bytes:
+    """A client text frame masked with a zero key (so the payload reads as is)."""
+    payload = text.encode()
+    assert len(payload) < 126
+    return bytes((0x81, 0x80 | len(payload))) + b"\x00\x00\x00\x00" + payload
+
+
+async def test_frames_split_across_reads_fragmented_or_after_a_ping_are_all_understood(server):
+    a = await enter(server, "a")
+    # One frame in three TCP writes, and two frames in one write.
+    frame = _masked_text('{"type":"ping","t":1}')
+    for part in (frame[:1], frame[1:9], frame[9:]):
+        a.ws.transport.write(part)
+        await asyncio.sleep(0.05)
+    a.ws.transport.write(
+        _masked_text('{"type":"ping","t":2}') + _masked_text('{"type":"ping","t":3}')
+    )
+    await eventually(lambda: len(a.of_type("pong")) == 3)
+    # A fragmented message and a ping from the client, then plain frames again.
+    await a.ws.send(iter(['{"type":"ping",', '"t":4}']))
+    await asyncio.wait_for(await a.ws.ping(), 5.0)
+    a.ws.transport.write(_masked_text('{"type":"ping","t":5}'))
+    await walk(a, [(5.5, 5.0)])
+    await eventually(lambda: len(a.of_type("pong")) == 5 and a.view[a.id] == (5.5, 5.0))
+    assert [m["t"] for m in a.of_type("pong")] == [1, 2, 3, 4, 5]
     await a.close()

@@ -35,6 +35,7 @@ async def test_health_readiness_and_metrics(server):
         "hall_ws_connections",
         "hall_avatars",
         "hall_tick_seconds_bucket",
+        "hall_tick_send_seconds_bucket",
         "hall_messages_in_total",
         "hall_bytes_out_total",
         "hall_errors_total",
@@ -71,6 +72,16 @@ async def test_announcements_and_stats_are_for_supervisors_only(server):
         f"/api/v1/halls/{HALL}/stats", headers={"Authorization": f"Bearer {admin}"}
     )
     assert r.status_code == 200 and r.json()["avatars"] == SIMS + COUNTERS
+    # A window: only the ticks after the one named count.
+    now = r.json()["tick"]
+    later = await server.http.get(
+        f"/api/v1/halls/{HALL}/stats",
+        params={"since_tick": now},
+        headers={"Authorization": f"Bearer {admin}"},
+    )
+    window = later.json()
+    assert window["first_tick"] is None or window["first_tick"] > now
+    assert window["ticks"] == (window["tick"] - now)
 
 
 async def test_a_citizen_signs_in_with_nik_and_code_and_the_nik_never_reaches_the_log(
