@@ -7,6 +7,7 @@ lifespan and torn down when it ends. Nothing is built at import time.
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 import time
@@ -279,14 +280,27 @@ def create_app(settings: Settings) -> FastAPI:
         if runtime is None or runtime.counters is None:
             await websocket.close(4004, "no hall with counters with this id")
             return
-        sub = await websocket.app.state.bus.subscribe(runtime.counters.board_topic)
-        try:
-            await websocket.send_json({"type": "board", **runtime.counters.current_board()})
+        counters = runtime.counters
+        sub = await websocket.app.state.bus.subscribe(counters.board_topic)
+
+        async def forward() -> None:
+            await websocket.send_json({"type": "board", **counters.current_board()})
             async for payload in sub:
                 await websocket.send_json({"type": "board", **payload})
-        except Exception:  # the display went away
-            pass
+
+        async def until_gone() -> None:
+            # A quiet board sends nothing for minutes: without reading, a display that
+            # went away would hold this handler (and a server shutdown) until the next change.
+            while (await websocket.receive())["type"] != "websocket.disconnect":
+                pass
+
+        tasks = [asyncio.create_task(forward()), asyncio.create_task(until_gone())]
+        try:
+            await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
             await sub.close()
 
     @app.post("/api/v1/halls/{hall_id}/announcements", tags=["halls"], status_code=202)
