@@ -27,6 +27,7 @@ TABLES = {
     "outbox",
     "application_events",
     "webhook_receipts",
+    "call_recordings",
 }
 
 
