@@ -47,15 +47,14 @@ class CallStore:
     ) -> None:
         async with self._sessions.begin() as db:
             db.add(
-                AuditRow(
+                AuditRow.record(
                     hall_id=hall_id,
                     at=_ts(at),
-                    actor_role=actor_role[:16],
-                    actor_ref=actor_ref[:64],
-                    action=action[:48],
+                    actor_role=actor_role,
+                    actor_ref=actor_ref,
+                    action=action,
                     ticket_id=ticket_id,
                     session_id=session_id,
-                    application_id=None,
                     details=details,
                 )
             )
@@ -129,7 +128,7 @@ class CallStore:
                     continue
                 row.deleted_at = _ts(now)
                 db.add(
-                    AuditRow(
+                    AuditRow.record(
                         hall_id=row.hall_id,
                         at=_ts(now),
                         actor_role="system",
@@ -137,7 +136,6 @@ class CallStore:
                         action="call_recording_deleted",
                         ticket_id=row.ticket_id,
                         session_id=row.session_id,
-                        application_id=None,
                         details={
                             "call_id": row.call_id,
                             "side": row.side,

@@ -242,12 +242,12 @@ class CounterStore:
         application_id: Any = None,
         details: dict[str, Any],
     ) -> AuditRow:
-        return AuditRow(
+        return AuditRow.record(
             hall_id=self.hall_id,
             at=_ts(at),
-            actor_role=role[:16],
-            actor_ref=actor[:64],
-            action=action[:48],
+            actor_role=role,
+            actor_ref=actor,
+            action=action,
             ticket_id=ticket_id,
             session_id=session_id,
             application_id=application_id,

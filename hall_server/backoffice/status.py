@@ -59,12 +59,12 @@ def audit_row(
     actor: str = "handoff",
     role: str = "system",
 ) -> AuditRow:
-    return AuditRow(
+    return AuditRow.record(
         hall_id=hall_id,
         at=at,
-        actor_role=role[:16],
-        actor_ref=actor[:64],
-        action=action[:48],
+        actor_role=role,
+        actor_ref=actor,
+        action=action,
         application_id=application_id,
         details=dict(details),
     )

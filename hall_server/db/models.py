@@ -237,6 +237,33 @@ class AuditRow(Base):
     application_id: Mapped[str | None] = mapped_column(String(64), index=True)
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
 
+    @classmethod
+    def record(
+        cls,
+        *,
+        hall_id: str,
+        at: datetime,
+        actor_role: str,
+        actor_ref: str,
+        action: str,
+        details: dict[str, Any],
+        ticket_id: str | None = None,
+        session_id: str | None = None,
+        application_id: str | None = None,
+    ) -> AuditRow:
+        """A row with its names cut to the column widths: an action is never lost to a long name."""
+        return cls(
+            hall_id=hall_id,
+            at=at,
+            actor_role=actor_role[:16],
+            actor_ref=actor_ref[:64],
+            action=action[:48],
+            ticket_id=ticket_id,
+            session_id=session_id,
+            application_id=application_id,
+            details=details,
+        )
+
 
 #: States of an outbox row: waiting (or retrying), delivered, or a dead letter for an officer.
 OUTBOX_STATES = ("pending", "delivered", "dead")
