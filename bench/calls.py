@@ -47,6 +47,7 @@ import psutil  # type: ignore[import-untyped]
 from aiortc import RTCPeerConnection, RTCSessionDescription
 from websockets.asyncio.client import ClientConnection, connect
 
+from bench.run import free_port
 from realtime.calls import ice, passthrough
 from scenes.bundled import load_demo_scene
 from scenes.spatial import Floorplan
@@ -56,12 +57,6 @@ FLOOR = Floorplan.from_scene(load_demo_scene())
 PACKET_BYTES = 80
 ON_TIME_S = 0.100
 _PROBE = struct.Struct("<Id")  # packet number, send time (CLOCK_MONOTONIC, shared by processes)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # ------------------------------------------------------------------ the server
@@ -199,8 +194,7 @@ class Leg:
 
 
 async def client_leg(name: str, address: str) -> tuple[Leg, str]:
-    with ice.host_addresses([address]):
-        pc = RTCPeerConnection(ice.rtc_configuration([]))
+    pc = RTCPeerConnection(ice.rtc_configuration([]))
     out = passthrough.ForwardTrack("audio", 25)
     transceiver = pc.addTransceiver(out, direction="sendrecv")
     leg = Leg(name, pc, out)
@@ -350,8 +344,7 @@ async def baseline_relay(calls: int, duration: float, warmup: float) -> dict[str
         for call in range(calls):
             for k, side in enumerate(("citizen", "staff")):
                 address = f"127.0.3.{10 + 2 * call + k}"
-                with ice.host_addresses([address]):
-                    pc = RTCPeerConnection(ice.rtc_configuration([]))
+                pc = RTCPeerConnection(ice.rtc_configuration([]))
                 out = passthrough.ForwardTrack("audio", 25)
                 transceiver = pc.addTransceiver(out, direction="sendrecv")
                 key = len(legs)

@@ -46,8 +46,7 @@ class Relay:
         call, side = query["call"][0], query["side"][0]
         other = "staff" if side == "citizen" else "citizen"
         offer = str(await ws.recv())
-        with ice.host_addresses(["127.0.0.1"]):
-            pc = RTCPeerConnection(ice.rtc_configuration([]))
+        pc = RTCPeerConnection(ice.rtc_configuration([]))
         self.pcs.add(pc)
         out = self.outs.setdefault((call, side), Later())
 

@@ -4,9 +4,10 @@ aioice leaves loopback addresses out of its host candidates, and offers
 every other address of the machine. A hall server usually wants to choose:
 the address its citizens can reach, or 127.0.0.x when everything runs on one
 machine (tests, a demo laptop). :func:`host_addresses` sets the addresses for
-the peers created in the current context (a ContextVar, so a test can run
-server and client peers in one process, each on its own loopback address);
-:func:`install` routes aioice's address lookup through it, once per process.
+candidates gathered in the current context, that is around
+``setLocalDescription`` (a ContextVar, so a test can run server and client
+peers in one process, each on its own loopback address); :func:`install`
+routes aioice's address lookup through it, once per process.
 """
 
 from __future__ import annotations
@@ -39,12 +40,6 @@ def install() -> None:
         return [a for a in chosen if (":" in a and use_ipv6) or (":" not in a and use_ipv4)]
 
     aioice.ice.get_host_addresses = get_host_addresses
-
-
-def set_host_addresses(addresses: Sequence[str] | None) -> None:
-    """Use these local addresses for peers created from now on in this context."""
-    install()
-    _ADDRESSES.set(tuple(addresses) if addresses else None)
 
 
 @contextlib.contextmanager

@@ -34,7 +34,7 @@ from aiortc import (
 )
 from aiortc.sdp import candidate_from_sdp
 
-from hall_server.errors import Conflict, HallError, InvalidInput, NotFound
+from hall_server.errors import Conflict, InvalidInput, NotFound
 from realtime.calls import ice, passthrough
 from realtime.calls.model import (
     Call,
@@ -266,12 +266,9 @@ class CallManager:
         old = live.legs.pop(Side.STAFF, None)
         if old is not None:
             await self._close_leg(live, old)
-        if before.avatar is not None and before.kind != "bot":
-            self._send(
-                call,
-                before.avatar,
-                {"type": "call_ended", "call_id": call.call_id, "reason": "handed_over"},
-            )
+        self._send_to(
+            call, before, {"type": "call_ended", "call_id": call.call_id, "reason": "handed_over"}
+        )
         await self._audit(
             call,
             "call_handed_over",
@@ -292,7 +289,7 @@ class CallManager:
     async def accept(self, hall_id: str, avatar: int, msg: dict[str, Any]) -> None:
         """The citizen accepts the call and answers the recording question."""
         self._require_enabled()
-        call = self._call(hall_id, msg.get("call_id"), avatar)
+        call, _side = self._call(hall_id, msg.get("call_id"), avatar)
         now = self.clock()
         self.book.accept(call, avatar, msg.get("record"), msg.get("video", False), now)
         live = self._live[call.call_id] = _Live(call, time.monotonic())
@@ -334,17 +331,14 @@ class CallManager:
     async def offer(self, hall_id: str, avatar: int, msg: dict[str, Any]) -> None:
         """A leg's SDP offer: answered by the server's own peer for that leg."""
         self._require_enabled()
-        call = self._call(hall_id, msg.get("call_id"), avatar)
-        side = call.side_of(avatar)
-        assert side is not None
+        call, side = self._call(hall_id, msg.get("call_id"), avatar)
         if call.state is not CallState.ACTIVE:
             raise Conflict("the citizen has not accepted this call yet", code="call_not_accepted")
         sdp = check_sdp(msg.get("sdp"))
         live = self._live[call.call_id]
         if side in live.legs:
             raise Conflict("this side of the call is already connected", code="call_exists")
-        with ice.host_addresses(self.settings.host_addresses):
-            pc = RTCPeerConnection(ice.rtc_configuration(self.settings.ice_servers))
+        pc = RTCPeerConnection(ice.rtc_configuration(self.settings.ice_servers))
         self._pcs.add(pc)
         self._serial += 1
         leg = _Leg(side, avatar, pc, self._serial)
@@ -371,11 +365,10 @@ class CallManager:
     async def candidate(self, hall_id: str, avatar: int, msg: dict[str, Any]) -> None:
         """A trickled ICE candidate for the sender's leg."""
         self._require_enabled()
-        call = self._call(hall_id, msg.get("call_id"), avatar)
-        side = call.side_of(avatar)
+        call, side = self._call(hall_id, msg.get("call_id"), avatar)
         cand = check_candidate(msg.get("candidate"))
         live = self._live.get(call.call_id)
-        leg = live.legs.get(side) if live is not None and side is not None else None
+        leg = live.legs.get(side) if live is not None else None
         if leg is None:
             raise InvalidInput("send the offer before its candidates", code="no_offer")
         if cand is None:
@@ -398,9 +391,8 @@ class CallManager:
             ) from None
 
     async def hangup(self, hall_id: str, avatar: int, msg: dict[str, Any]) -> None:
-        call = self._call(hall_id, msg.get("call_id"), avatar)
-        side = call.side_of(avatar)
-        await self._end(call, "hangup", by=side.value if side else None)
+        call, side = self._call(hall_id, msg.get("call_id"), avatar)
+        await self._end(call, "hangup", by=side.value)
 
     # ------------------------------------------------------------ internals
 
@@ -408,11 +400,12 @@ class CallManager:
         if not self.settings.enabled:
             raise NotFound("calls are switched off on this server", code="calls_disabled")
 
-    def _call(self, hall_id: str, call_id: object, avatar: int) -> Call:
-        call, _side = self.book.of_avatar(call_id, avatar)
+    def _call(self, hall_id: str, call_id: object, avatar: int) -> tuple[Call, Side]:
+        """The caller's call in this hall and their side in it (else unknown_call)."""
+        call, side = self.book.of_avatar(call_id, avatar)
         if call.hall_id != hall_id:
             raise NotFound("no such call", code="unknown_call")
-        return call
+        return call, side
 
     async def _answer(self, live: _Live, leg: _Leg, sdp: str) -> None:
         pc = leg.pc
@@ -425,8 +418,6 @@ class CallManager:
             transceiver.setCodecPreferences(_relay_codecs(kind))
         try:
             await pc.setRemoteDescription(RTCSessionDescription(sdp, "offer"))
-        except HallError:
-            raise
         except Exception as exc:
             raise InvalidInput(
                 f"the offer cannot be used (the relay needs Opus audio): {exc}"[:240],
@@ -510,11 +501,10 @@ class CallManager:
     def _invite_staff(self, call: Call) -> None:
         if call.state is not CallState.ACTIVE:
             return
-        if call.staff.kind == "bot" or call.staff.avatar is None:
-            return  # a bot answers in the session's chat channel, not by voice
-        self._send(
+        # Not to a bot: it answers in the session's chat channel, not by voice.
+        self._send_to(
             call,
-            call.staff.avatar,
+            call.staff,
             {
                 "type": "call_invite",
                 **call.to_json(),
@@ -526,10 +516,16 @@ class CallManager:
     def _tell_state(self, call: Call) -> None:
         live = self._live.get(call.call_id)
         legs = {s.value: (s in live.legs) for s in Side} if live else {}
-        body = {"type": "call_state", **call.to_json(), "connected": legs}
+        self._tell_people(call, {"type": "call_state", **call.to_json(), "connected": legs})
+
+    def _tell_people(self, call: Call, body: dict[str, Any]) -> None:
+        """Send ``body`` to the citizen and to a staff member who is a person."""
         for party in (call.citizen, call.staff):
-            if party.avatar is not None and party.kind != "bot":
-                self._send(call, party.avatar, body)
+            self._send_to(call, party, body)
+
+    def _send_to(self, call: Call, party: Party, body: dict[str, Any]) -> None:
+        if party.talks and party.avatar is not None:
+            self._send(call, party.avatar, body)
 
     async def _end(self, call: Call, reason: str, *, by: str | None = None) -> None:
         now = self.clock()
@@ -540,17 +536,10 @@ class CallManager:
         if live is not None:
             for leg in list(live.legs.values()):
                 await self._close_leg(live, leg)
-            live.legs.clear()
             files = self._finish_recordings(live)
             await self._audit_end(call, files, reason, by, now)
         # Told last, so that whoever hears "ended" finds the audit trail complete.
-        for party in (call.citizen, call.staff):
-            if party.avatar is not None and party.kind != "bot":
-                self._send(
-                    call,
-                    party.avatar,
-                    {"type": "call_ended", "call_id": call.call_id, "reason": reason},
-                )
+        self._tell_people(call, {"type": "call_ended", "call_id": call.call_id, "reason": reason})
 
     async def _audit_end(
         self,

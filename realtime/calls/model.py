@@ -43,6 +43,11 @@ class Party:
     kind: str  # "citizen", "officer" or "bot"
     avatar: int | None
 
+    @property
+    def talks(self) -> bool:
+        """A person in the hall, who has a media leg (a bot answers in the chat)."""
+        return self.avatar is not None and self.kind != "bot"
+
 
 @dataclass
 class Call:
@@ -68,7 +73,7 @@ class Call:
     def side_of(self, avatar: int) -> Side | None:
         if self.citizen.avatar == avatar:
             return Side.CITIZEN
-        if self.staff.avatar == avatar and self.staff.kind != "bot":
+        if self.staff.avatar == avatar and self.staff.talks:
             return Side.STAFF
         return None
 

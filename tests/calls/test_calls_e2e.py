@@ -89,11 +89,8 @@ async def audit(server: RunningServer, ticket_id: str) -> list[tuple[str, dict[s
             )
             out = []
             for r in rows:
-                details = (
-                    r.details
-                    if isinstance(r.details, dict)
-                    else __import__("json").loads(r.details)
-                )
+                # A JSON column comes back parsed on PostgreSQL, as text on SQLite.
+                details = r.details if isinstance(r.details, dict) else json.loads(r.details)
                 out.append((r.action, details))
             return out
     finally:
