@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from scenes.bundled import load_demo_scene
 from scenes.spatial import Floorplan
 from tests.browser.test_web_client import ARGS, chromium_path  # noqa: F401 (fixture)
 from tests.calls.peers import ClientPeer, connect_leg
-from tests.e2e.server import running_server
+from tests.e2e.server import RunningServer, running_server
 from tests.e2e.test_counters import enter
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 HALL = "mpp-kendari"
 FLOOR = Floorplan.from_scene(load_demo_scene())
@@ -25,29 +31,42 @@ CALL_ARGS = [
 ]
 
 
-async def test_a_citizen_in_chromium_talks_with_an_aiortc_officer_both_ways(
-    tmp_path: Path,
-    chromium_path: str,  # noqa: F811
-):
+@contextlib.asynccontextmanager
+async def call_browser(
+    tmp_path: Path, chromium: str, *, counter_bots: str
+) -> AsyncIterator[tuple[RunningServer, Page, list[str]]]:
+    """A hall server on loopback and a Chromium page for calls; collects the page's errors."""
     from playwright.async_api import async_playwright
 
     async with (
         running_server(
             tmp_path / "data",
             max_speed_m_s=20.0,
-            counter_bots="never",
+            counter_bots=counter_bots,
             call_host_addresses="127.0.0.1",
         ) as server,
         async_playwright() as pw,
     ):
+        browser = await pw.chromium.launch(executable_path=chromium, args=CALL_ARGS)
+        page = await browser.new_page(viewport={"width": 1200, "height": 800})
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield server, page, errors
+        await browser.close()
+
+
+async def test_a_citizen_in_chromium_talks_with_an_aiortc_officer_both_ways(
+    tmp_path: Path,
+    chromium_path: str,  # noqa: F811
+):
+    async with call_browser(tmp_path, chromium_path, counter_bots="never") as (
+        server,
+        page,
+        errors,
+    ):
         officer = await enter(server, await server.staff_token("petugas1"))
         await officer.send(type="counter_open", counter_id="D1")
         await officer.next("counter_state")
-
-        browser = await pw.chromium.launch(executable_path=chromium_path, args=CALL_ARGS)
-        page = await browser.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
         await page.goto(server.base + "/web/call.html")
         await page.evaluate(f"callPage.join({json.dumps(HALL)}, 'Warga Uji')")
         await page.evaluate("callPage.send({type: 'ticket_take', service: 'KTP-EL'})")
@@ -88,29 +107,18 @@ async def test_a_citizen_in_chromium_talks_with_an_aiortc_officer_both_ways(
         await page.wait_for_function("callPage.state.status.includes('hangup')")
         await officer_peer.close()
         await officer.close()
-        await browser.close()
-        assert errors == []
+    assert errors == []
 
 
 async def test_the_hall_page_offers_the_call_at_a_bot_counter_and_connects_the_voice(
     tmp_path: Path,
     chromium_path: str,  # noqa: F811
 ):
-    from playwright.async_api import async_playwright
-
-    async with (
-        running_server(
-            tmp_path / "data",
-            max_speed_m_s=20.0,
-            counter_bots="always",
-            call_host_addresses="127.0.0.1",
-        ) as server,
-        async_playwright() as pw,
+    async with call_browser(tmp_path, chromium_path, counter_bots="always") as (
+        server,
+        page,
+        errors,
     ):
-        browser = await pw.chromium.launch(executable_path=chromium_path, args=CALL_ARGS)
-        page = await browser.new_page(viewport={"width": 1200, "height": 800})
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
         await page.goto(server.base + "/")
         await page.wait_for_function("document.getElementById('status').textContent === 'menonton'")
         await page.fill("#name", "Warga Uji")
@@ -159,5 +167,4 @@ async def test_the_hall_page_offers_the_call_at_a_bot_counter_and_connects_the_v
         await page.screenshot(path=str(tmp_path / "hall-call.png"))
         await page.click("#call-hangup")
         await page.wait_for_function("call.state.status === 'ended'", timeout=10_000)
-        await browser.close()
-        assert errors == []
+    assert errors == []
