@@ -46,7 +46,7 @@ import httpx
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from hall_server.auth.nik import nik_digest
+from avatars.nik import nik_digest
 from hall_server.backoffice import add_to_outbox
 from hall_server.db import create_engine, make_sessionmaker
 from hall_server.db.migrate import upgrade

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 
 from counters.catalogue import VARIANT_FIELD, FieldType, FormField, Requirement, Service
-from hall_server.auth.nik import check_nik
+from avatars.nik import check_nik
 from hall_server.errors import InvalidInput, InvalidNik
 
 #: A message per language: ``{"id": ..., "en": ...}``.
@@ -39,7 +39,7 @@ MAX_VALUE_LENGTH = 1000
 _TRUE = {"true", "1", "yes", "ya", "on"}
 _FALSE = {"false", "0", "no", "tidak", "off"}
 
-#: InvalidNik reasons (hall_server.auth.nik) in Bahasa Indonesia, by their English start.
+#: InvalidNik reasons (avatars.nik) in Bahasa Indonesia, by their English start.
 _NIK_REASONS_ID = (
     ("NIK is empty", "NIK kosong"),
     ("NIK must contain only digits", "NIK hanya boleh berisi angka"),

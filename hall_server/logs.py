@@ -1,7 +1,7 @@
 """Logging set-up: plain text for people, one JSON object per line for machines.
 
 Log records never carry personal data: code that logs a NIK masks it first
-(hall_server.auth.nik.mask_nik), and the access log records route templates,
+(avatars.nik.mask_nik), and the access log records route templates,
 not URLs or client addresses.
 """
 

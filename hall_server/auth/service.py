@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from hall_server.auth.codes import CODE_DIGITS, CodeMessage, CodeSender, code_digest, new_code
 from hall_server.auth.names import check_display_name
-from hall_server.auth.nik import birth_date, check_nik, mask_nik, nik_digest
+from avatars.nik import birth_date, check_nik, mask_nik, nik_digest
 from hall_server.auth.passwords import hash_password, needs_rehash, verify_password
 from hall_server.auth.tokens import Claims, issue_token, verify_token
 from hall_server.db import repo

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from hall_server.auth.nik import birth_date, check_nik, is_female, mask_nik, nik_digest
+from avatars.nik import birth_date, check_nik, is_female, mask_nik, nik_digest
 from hall_server.errors import InvalidNik
 
 from .conftest import NIK, OTHER_NIK

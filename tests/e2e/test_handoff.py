@@ -21,7 +21,7 @@ import httpx
 import pytest
 from sqlalchemy import select, text
 
-from hall_server.auth.nik import nik_digest
+from avatars.nik import nik_digest
 from hall_server.backoffice import add_to_outbox, sign
 from hall_server.db import create_engine, make_sessionmaker
 from hall_server.db.migrate import upgrade
