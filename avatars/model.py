@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from hall_server.errors import InvalidInput
 
@@ -135,6 +135,9 @@ class Identity:
     token_role: str = "guest"
     #: A citizen 60 or older by the NIK (priority queueing); False for everyone else.
     elderly: bool = False
+    #: A signed-in citizen's own NIK (from the sealed token claim), for filing in their
+    #: name; None for guests and staff. Never shown, logged or compared.
+    nik: str | None = field(default=None, repr=False, compare=False)
 
 
 _NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,40}$")

@@ -10,6 +10,7 @@ hear back. It never promises what only an officer may decide.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
@@ -103,12 +104,63 @@ class BotClerk:
         )
         return lines
 
-    def explain_errors(self, errors: dict[str, dict[str, str]]) -> list[Said]:
+    def explain_errors(
+        self, session: CounterSession, errors: Mapping[str, Mapping[str, str]]
+    ) -> list[Said]:
+        """Each wrong field by its label on the form, never by its internal name."""
         if not errors:
             return [{"id": "Terima kasih, isian tersimpan.", "en": "Thank you, saved."}]
+        labels = {f.name: f.label for f in self.catalogue.service(session.service).fields}
+        out: list[Said] = []
+        for name, msg in sorted(errors.items()):
+            label = labels.get(name)
+            out.append(
+                {
+                    "id": f"{label.id if label else 'Isian tidak dikenal'}: {msg['id']}",
+                    "en": f"{label.en if label else 'Unknown field'}: {msg['en']}",
+                }
+            )
+        return out
+
+    def missing_documents(self, session: CounterSession, requirement_ids: list[str]) -> list[Said]:
+        """The documents still to show, as the Standar Pelayanan names them."""
+        service = self.catalogue.service(session.service)
+        texts = {r.id: r.text for r in service.standar.requirements}
+        named = [texts[r] for r in requirement_ids if r in texts]
         return [
-            {"id": f"{name}: {msg['id']}", "en": f"{name}: {msg['en']}"}
-            for name, msg in sorted(errors.items())
+            {
+                "id": "Dokumen yang masih diperlukan: " + "; ".join(t.id for t in named) + ".",
+                "en": "Documents still needed: " + "; ".join(t.en for t in named) + ".",
+            }
+        ]
+
+    def sign_in_needed(self) -> list[Said]:
+        return [
+            {
+                "id": "Untuk mengajukan, masuk dulu dengan NIK dan kode sekali pakai. Saya tetap"
+                " bisa menjelaskan persyaratan dan langkah layanan ini.",
+                "en": "To apply, first sign in with your NIK and a one-time code. I can still"
+                " explain this service's requirements and steps.",
+            }
+        ]
+
+    def officer_left(self) -> list[Said]:
+        return [
+            {
+                "id": "Petugas terputus. Saya asisten virtual dan melanjutkan layanan Anda;"
+                " isian dan dokumen Anda tetap tersimpan.",
+                "en": "The officer's connection dropped. I am the virtual assistant and carry on"
+                " with your service; your form and documents are kept.",
+            }
+        ]
+
+    def on_behalf_review(self) -> list[Said]:
+        return [
+            {
+                "id": "Permohonan atas nama orang lain selalu diperiksa petugas sebelum diputuskan.",
+                "en": "An application on behalf of someone else is always reviewed by an officer"
+                " before it is decided.",
+            }
         ]
 
     def can_file(self, session: CounterSession) -> bool:

@@ -20,7 +20,12 @@ from counters.catalogue import Catalogue, Service
 from counters.forms import FormInvalid, checklist, missing, validate_form
 from hall_server.errors import Conflict, Forbidden, InvalidInput, NotFound
 
-OUTCOMES = ("served", "referred", "rejected", "filed")
+OUTCOMES = ("served", "referred", "rejected", "filed", "citizen_left", "returned")
+#: Who may be represented in an *on behalf of* filing, and by whom (docs/protocol.md 11.1).
+RELATIONSHIPS = ("parent_of_child", "family_member", "power_of_attorney")
+#: The form field that holds the applicant's NIK: set from the sign-in (or an on-behalf
+#: declaration), never typed into the form.
+APPLICANT_NIK = "nik"
 
 
 @dataclass(slots=True)
@@ -51,6 +56,10 @@ class CounterSession:
     reason: str | None = None
     application_id: str | None = None
     ended_at: float | None = None
+    #: the citizen signed in with NIK and one-time code (a guest may ask, not file)
+    verified: bool = False
+    #: set when the citizen files for someone else: ``relationship`` and ``nik_masked``
+    on_behalf: dict[str, str] | None = None
 
     @property
     def by_bot(self) -> bool:
@@ -87,6 +96,18 @@ class Application:
     status: str  # "completed" (a bot finished a bot-capable service) or "awaiting_officer"
     created_at: float
     filed_by: str
+    #: the declared relationship when filed on behalf of someone else
+    on_behalf: str | None = None
+
+
+class MissingDocuments(InvalidInput):
+    """Required documents were not shown; ``requirements`` names them (catalogue ids)."""
+
+    code = "missing_documents"
+
+    def __init__(self, requirements: list[str]) -> None:
+        super().__init__("documents still missing: " + ", ".join(requirements))
+        self.requirements = requirements
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +140,9 @@ class Desk:
         citizen_ref: str,
         staffed_by: str,
         now: float,
+        applicant_nik: str | None = None,
     ) -> CounterSession:
+        """Open a session; a verified citizen's ``applicant_nik`` fills the applicant field."""
         if any(s.ticket_id == ticket_id and s.state == "open" for s in self.sessions.values()):
             raise Conflict("this ticket is already being served", code="already_serving")
         session = CounterSession(
@@ -131,7 +154,10 @@ class Desk:
             citizen_ref=citizen_ref,
             staffed_by=staffed_by,
             started_at=now,
+            verified=applicant_nik is not None,
         )
+        if applicant_nik is not None:
+            session.form[APPLICANT_NIK] = applicant_nik
         self.sessions[session.session_id] = session
         self._emit("session_started", session, staffed_by, now)
         return session
@@ -173,6 +199,12 @@ class Desk:
         session = self.get(session_id)
         if not isinstance(values, Mapping) or len(values) > 64:
             raise InvalidInput("fields must be an object of at most 64 fields", code="bad_type")
+        if APPLICANT_NIK in values and values[APPLICANT_NIK] != session.form.get(APPLICANT_NIK):
+            raise Forbidden(
+                "the applicant's NIK comes from the sign-in; to file for another person,"
+                " declare it with on_behalf",
+                code="nik_from_sign_in",
+            )
         service = self.catalogue.service(session.service)
         merged: dict[str, object] = {**session.form, **values}
         errors: dict[str, dict[str, str]] = {}
@@ -205,6 +237,32 @@ class Desk:
         session.provided.update(requirement_ids)
         self._emit("documents_shown", session, actor, now, requirements=sorted(requirement_ids))
 
+    def declare_on_behalf(
+        self,
+        session_id: str,
+        actor: str,
+        relationship: str,
+        nik: str,
+        nik_masked: str,
+        now: float,
+    ) -> CounterSession:
+        """The citizen files for someone else: the represented person's NIK becomes the applicant's.
+
+        ``nik`` is already checked by the caller. The audit event names the
+        relationship, never the NIK.
+        """
+        session = self.get(session_id)
+        if relationship not in RELATIONSHIPS:
+            raise InvalidInput(
+                f"relationship must be one of {', '.join(RELATIONSHIPS)}", code="bad_value"
+            )
+        if session.application_id is not None:
+            raise Conflict("this session has already submitted", code="already_submitted")
+        session.on_behalf = {"relationship": relationship, "nik_masked": nik_masked}
+        session.form[APPLICANT_NIK] = nik
+        self._emit("on_behalf_declared", session, actor, now, relationship=relationship)
+        return session
+
     def checklist(self, session_id: str) -> list[tuple[str, bool]]:
         session = self.get(session_id)
         service = self.catalogue.service(session.service)
@@ -234,15 +292,14 @@ class Desk:
         items = checklist(service, session.provided, variant=variant)
         lacking = missing(items)
         if lacking:
-            raise InvalidInput(
-                "documents still missing: " + ", ".join(r.id for r in lacking),
-                code="missing_documents",
-            )
+            raise MissingDocuments([r.id for r in lacking])
         capability = service.bot_for(variant)
         by_bot = actor.startswith("bot:")
         if by_bot and capability.value == "officer":
             raise Forbidden("a bot may not take this service; an officer must", code="officer_only")
-        status = "completed" if not by_bot or capability.value == "complete" else "awaiting_officer"
+        # A bot never completes a filing on behalf of someone else: an officer reviews it.
+        completes = capability.value == "complete" and session.on_behalf is None
+        status = "completed" if not by_bot or completes else "awaiting_officer"
         application = Application(
             application_id=self._new_id(),
             tracking_code=tracking_code,
@@ -257,6 +314,7 @@ class Desk:
             status=status,
             created_at=now,
             filed_by=actor,
+            on_behalf=session.on_behalf["relationship"] if session.on_behalf else None,
         )
         session.application_id = application.application_id
         self._emit(
@@ -266,6 +324,7 @@ class Desk:
             now,
             application_id=application.application_id,
             status=status,
+            on_behalf=application.on_behalf,
         )
         return application
 

@@ -17,8 +17,8 @@ import re
 from collections.abc import Callable, Mapping
 from datetime import date
 
-from counters.catalogue import VARIANT_FIELD, FieldType, FormField, Requirement, Service
 from avatars.nik import check_nik
+from counters.catalogue import VARIANT_FIELD, FieldType, FormField, Requirement, Service
 from hall_server.errors import InvalidInput, InvalidNik
 
 #: A message per language: ``{"id": ..., "en": ...}``.

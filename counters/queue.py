@@ -151,6 +151,11 @@ class QueueEngine:
         engine._rollover(now)
         return engine
 
+    @property
+    def now(self) -> float:
+        """The latest time the engine has seen (it never goes back)."""
+        return self._now
+
     def tickets(self) -> list[Ticket]:
         """Every non-final ticket and every ticket that ended on the current local day,
         in issue order: what the edge persists and gives back to :meth:`restore`."""
@@ -683,6 +688,96 @@ class QueueEngine:
             outcome=str(outcome),
             reason=reason,
             service_s=service_s,
+        )
+        return t
+
+    def citizen_left(self, ticket_id: str, now: float) -> Ticket:
+        """The citizen of a called or served ticket has gone: the ticket ends, the counter is free.
+
+        Decided by the caller (who watches presence); recorded as the
+        system's act with outcome ``citizen_left``. Raises Conflict
+        ``not_called`` when the ticket is not at a counter.
+        """
+        now = self._advance(now)
+        t = self.ticket(ticket_id)
+        if t.state not in (TicketState.CALLED, TicketState.SERVING):
+            raise Conflict("the ticket is not at a counter", code="not_called")
+        counter = self._release(t)
+        t = _evolve(
+            t, state=TicketState.DONE, finished_at=now, outcome=Outcome.CITIZEN_LEFT, reason=None
+        )
+        self._finalise(t)
+        self._emit(
+            EventKind.CITIZEN_LEFT,
+            now,
+            SYSTEM_ACTOR,
+            t,
+            counter,
+            number=t.number,
+            service=t.service,
+            outcome=str(Outcome.CITIZEN_LEFT),
+        )
+        return t
+
+    def release_counter(self, counter_id: str, now: float, reason: str) -> CounterState:
+        """Nobody staffs the counter any more (its officer is gone): close it.
+
+        A ticket it holds goes back to the queue in the place it had
+        (``enqueued_at`` is kept), so the citizen loses nothing. The
+        system's act, with ``reason`` in the audit log.
+        """
+        now = self._advance(now)
+        c = self.counter(counter_id)
+        if c.ticket_id is not None:
+            t = self._tickets[c.ticket_id]
+            c = self._free(c)
+            t = _evolve(t, state=_W, counter_id=None, started_at=None)
+            self._store(t)
+            self._enqueue(t)
+            self._emit(
+                EventKind.RETURNED_TO_QUEUE,
+                now,
+                SYSTEM_ACTOR,
+                t,
+                c,
+                number=t.number,
+                service=t.service,
+                reason=reason,
+            )
+        c = _evolve(c, status=CounterStatus.CLOSED, staffed_by=None, priority_streak=0)
+        self._counters[counter_id] = c
+        self._emit(EventKind.COUNTER_CLOSED, now, SYSTEM_ACTOR, None, c, reason=reason)
+        return c
+
+    def review_priority(self, counter_id: str, confirmed: bool, actor: Actor, now: float) -> Ticket:
+        """The officer at the counter confirms or withdraws the declared priority of its ticket.
+
+        A withdrawn priority makes the ticket regular (for the record and the
+        wait statistics: it was already called). Elderly is not declared but
+        read from the NIK, so it is not reviewed. Raises Conflict ``no_ticket``
+        / ``not_declared``.
+        """
+        now = self._advance(now)
+        c = self._operated(counter_id, actor)
+        t = self._held(c)
+        if not t.priority.is_priority or t.priority is Priority.ELDERLY:
+            raise Conflict("this ticket declared no priority group", code="not_declared")
+        declared = t.priority
+        t = _evolve(
+            t,
+            priority=t.priority if confirmed else Priority.REGULAR,
+            priority_review="confirmed" if confirmed else "withdrawn",
+        )
+        self._store(t)
+        self._emit(
+            EventKind.PRIORITY_REVIEWED,
+            now,
+            actor,
+            t,
+            c,
+            number=t.number,
+            declared=str(declared),
+            review=t.priority_review,
         )
         return t
 

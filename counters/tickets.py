@@ -101,6 +101,8 @@ class Outcome(enum.StrEnum):
     REFERRED = "referred"
     #: the request cannot be granted (e.g. missing documents); reason required
     REJECTED = "rejected"
+    #: the citizen left the hall (or dropped and did not come back) while called or served
+    CITIZEN_LEFT = "citizen_left"
 
 
 class CounterStatus(enum.StrEnum):
@@ -262,6 +264,8 @@ class Ticket:
     first_called_at: float | None = None
     first_wait_s: float | None = None
     first_service: str | None = None
+    #: a declared priority as the officer found it at the counter: "confirmed" or "withdrawn"
+    priority_review: str | None = None
 
     @property
     def is_final(self) -> bool:
@@ -301,6 +305,9 @@ class EventKind(enum.StrEnum):
     COUNTER_PAUSED = "counter_paused"
     COUNTER_CLOSED = "counter_closed"
     COUNTER_HANDED_OVER = "counter_handed_over"
+    CITIZEN_LEFT = "citizen_left"
+    RETURNED_TO_QUEUE = "returned_to_queue"
+    PRIORITY_REVIEWED = "priority_reviewed"
 
 
 @dataclass(frozen=True)

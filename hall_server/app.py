@@ -44,6 +44,7 @@ from hall_server.services_api import services_router
 from hall_server.settings import Settings
 from realtime.asgi import AsgiSocket
 from realtime.bus import Bus, InProcessBus, RedisBus
+from realtime.counter_hub import CounterHub
 from realtime.endpoint import Gateway
 from realtime.hall import Identity
 from realtime.runtime import HallRuntime
@@ -132,25 +133,28 @@ def create_app(settings: Settings) -> FastAPI:
             runtime = build_runtime(spec, settings, bus=bus, metrics=metrics, journal=journal)
             runtimes[spec.hall_id] = runtime
             await runtime.start()
+
+        calls = start_calls(settings, sessions, metrics, runtimes)
+        await calls.manager.start()
+        counter_hubs: dict[str, CounterHub] = {}
+        for spec in specs.values():
             if spec.scene.counters:
-                runtime.counters = await start_counters(
-                    runtime,
+                counter_hubs[spec.hall_id] = await start_counters(
+                    runtimes[spec.hall_id],
                     spec,
                     app.state.catalogue,
                     sessions,
                     bus,
-                    bots=settings.counter_bots,
-                    sim_ticket_chance=settings.demo_ticket_chance,
+                    settings,
+                    calls=calls.manager,
                     on_filed=handoff.filed,
                 )
-
-        calls = start_calls(settings, sessions, metrics, runtimes)
-        await calls.manager.start()
+        app.state.counters = counter_hubs
         app.state.calls = calls
 
         def authenticate(token: str) -> tuple[Identity, str | None]:
             claims = auth.verify(token)
-            return identity_from_claims(claims), claims.hall
+            return identity_from_claims(claims, auth.nik_of(claims)), claims.hall
 
         handoff.start()
         app.state.handoff = handoff
@@ -164,6 +168,7 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.runtimes = runtimes
         app.state.gateway = Gateway(
             runtimes,
+            counters=counter_hubs,
             authenticate=authenticate,
             limits=settings.limits,
             join_timeout_s=settings.join_timeout_s,
@@ -177,9 +182,9 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             await calls.stop()  # ends every call (audit rows, recordings closed) first
+            for hub in counter_hubs.values():
+                await hub.stop()
             for runtime in runtimes.values():
-                if runtime.counters is not None:
-                    await runtime.counters.stop()
                 await runtime.stop()
             await handoff.stop()
             await journal.stop()
@@ -267,20 +272,19 @@ def create_app(settings: Settings) -> FastAPI:
 
         Public, like the display screen of a physical hall: numbers only, no names.
         """
-        runtime: HallRuntime | None = request.app.state.runtimes.get(hall_id)
-        if runtime is None or runtime.counters is None:
+        counters: CounterHub | None = request.app.state.counters.get(hall_id)
+        if counters is None:
             raise NotFound("no hall with counters with this id", code="unknown_hall")
-        return runtime.counters.current_board()
+        return counters.current_board()
 
     @app.websocket("/ws/v1/halls/{hall_id}/board")
     async def board_feed(websocket: WebSocket, hall_id: str) -> None:
         """The board as a feed: the current board, then every change."""
-        runtime: HallRuntime | None = websocket.app.state.runtimes.get(hall_id)
+        counters: CounterHub | None = websocket.app.state.counters.get(hall_id)
         await websocket.accept()
-        if runtime is None or runtime.counters is None:
+        if counters is None:
             await websocket.close(4004, "no hall with counters with this id")
             return
-        counters = runtime.counters
         sub = await websocket.app.state.bus.subscribe(counters.board_topic)
 
         async def forward() -> None:

@@ -54,8 +54,6 @@ def start_calls(
     manager = CallManager(call_settings(settings), store)
     for runtime in runtimes.values():
         manager.attach_hall(runtime.hall, runtime.flush)
-        if runtime.counters is not None:
-            runtime.counters.calls = manager
     metrics.calls_active.set_function(manager.active)
     metrics.call_peers.set_function(manager.peers)
     sweeper = asyncio.create_task(_sweep(store, settings.recording_sweep_s), name="calls:retention")

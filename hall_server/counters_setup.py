@@ -1,7 +1,9 @@
-"""Assembling a hall's counters: the queue rules from the catalogue, the store, the hub."""
+"""Assembling a hall's counters: the floor with its ports, the store, the pump."""
 
 from __future__ import annotations
 
+import random
+import secrets
 from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -9,20 +11,50 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from avatars.crowd import Crowd
 from counters.bot import BotClerk
 from counters.catalogue import Catalogue
+from counters.floor import Floor, FloorPolicy
 from counters.handoff import backoffice_kinds
 from counters.tickets import QueueRules, ServiceRule
 from hall_server.counter_store import CounterStore
 from hall_server.halls import HallSpec
+from hall_server.settings import Settings
 from realtime.bus import Bus
-from realtime.counter_hub import CounterHub
+from realtime.calls.manager import CallManager
+from realtime.counter_hub import CallsView, CounterHub, CrowdWalkers, HallSeat
 from realtime.runtime import HallRuntime
 
 
-def queue_rules(catalogue: Catalogue) -> QueueRules:
+def queue_rules(catalogue: Catalogue, settings: Settings | None = None) -> QueueRules:
     """One queue per service, numbered by its group letter, timed by its average."""
+    services = tuple(ServiceRule(s.code, s.group, s.avg_service_min * 60.0) for s in catalogue)
+    if settings is None:
+        return QueueRules(services=services)
     return QueueRules(
-        services=tuple(ServiceRule(s.code, s.group, s.avg_service_min * 60.0) for s in catalogue)
+        services=services,
+        max_recalls=settings.counter_max_recalls,
+        no_show_timeout_s=settings.counter_no_show_s,
     )
+
+
+def floor_policy(settings: Settings) -> FloorPolicy:
+    return FloorPolicy(
+        bots=settings.counter_bots,
+        recall_after_s=settings.counter_recall_after_s,
+        citizen_left_s=settings.counter_citizen_left_s,
+        officer_grace_s=settings.counter_officer_grace_s,
+        sim_ticket_chance=settings.demo_ticket_chance,
+    )
+
+
+def new_id() -> str:
+    return secrets.token_hex(8)
+
+
+def new_tracking_code() -> str:
+    # Unambiguous letters and digits (no 0/O, 1/I), grouped for reading aloud;
+    # from the OS's CSPRNG, since a tracking code is half of a lookup credential.
+    alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+    raw = "".join(secrets.choice(alphabet) for _ in range(10))
+    return f"MPP-{raw[:5]}-{raw[5:]}"
 
 
 async def start_counters(
@@ -31,9 +63,9 @@ async def start_counters(
     catalogue: Catalogue,
     sessions: async_sessionmaker[AsyncSession],
     bus: Bus,
+    settings: Settings,
     *,
-    bots: str = "always",
-    sim_ticket_chance: float = 0.01,
+    calls: CallManager | None = None,
     on_filed: Callable[[], None] | None = None,
 ) -> CounterHub:
     """Restore the hall's queues from the database and start its counters.
@@ -45,18 +77,21 @@ async def start_counters(
     kinds = {code: str(kind) for code, kind in backoffice_kinds(catalogue).items()}
     store = CounterStore(sessions, spec.hall_id, kinds, on_filed=on_filed)
     crowd = runtime.driver if isinstance(runtime.driver, Crowd) else None
-    hub = CounterHub(
-        runtime.hall,
-        spec.scene,
-        catalogue,
-        store=store,
-        bus=bus,
-        rules=queue_rules(catalogue),
+    floor = Floor(
+        counters=spec.scene.counters,
+        catalogue=catalogue,
+        rules=queue_rules(catalogue, settings),
         clerk=BotClerk(catalogue),
-        crowd=crowd,
-        flush=runtime.flush,
-        bots=bots,
-        sim_ticket_chance=sim_ticket_chance,
+        seat=HallSeat(runtime.hall),
+        policy=floor_policy(settings),
+        # The demo's choices need no secrecy; a seed makes a demo run repeatable.
+        rng=random.Random(settings.demo_seed),
+        new_id=new_id,
+        new_tracking_code=new_tracking_code,
+        walkers=CrowdWalkers(crowd, runtime.hall) if crowd is not None else None,
+        calls=CallsView(calls) if calls is not None else None,
     )
+    hub = CounterHub(floor, runtime.hall, store=store, bus=bus, calls=calls, flush=runtime.flush)
     await hub.start(await store.load())
+    await hub.listen_to_chat()
     return hub

@@ -105,8 +105,8 @@ def build_runtime(
     )
 
 
-def identity_from_claims(claims: Claims) -> Identity:
-    """The avatar identity a verified token grants."""
+def identity_from_claims(claims: Claims, nik: str | None = None) -> Identity:
+    """The avatar identity a verified token grants (``nik``: the citizen's, unsealed)."""
     role = AVATAR_ROLE_FOR_TOKEN_ROLE.get(str(claims.role))
     if role is None:
         raise Forbidden("this role cannot enter a hall")
@@ -116,4 +116,5 @@ def identity_from_claims(claims: Claims) -> Identity:
         claims.name or "Tamu",
         token_role=str(claims.role),
         elderly=claims.elderly,
+        nik=nik,
     )

@@ -91,8 +91,23 @@ class Settings:
     #: When bot clerks staff counters that no officer staffs: "always" (24/7 and the
     #: demo), "off_hours" (outside office hours only) or "never".
     counter_bots: str = "always"
+    #: A bot recalls a called citizen who has not come to the counter after this long.
+    counter_recall_after_s: float = 90.0
+    #: Recalls before the next one marks the ticket no-show.
+    counter_max_recalls: int = 2
+    #: A called ticket not started this long after its last (re)call is no-show.
+    counter_no_show_s: float = 300.0
+    #: A citizen called or served who is gone from the hall (left, or dropped and not
+    #: back) this long ends with outcome citizen_left; the counter takes the next.
+    counter_citizen_left_s: float = 60.0
+    #: An officer whose connection dropped keeps the counter this long; then a bot
+    #: takes it with its session (when bots are on duty), or it closes.
+    counter_officer_grace_s: float = 120.0
     #: Chance per counter step (0.5 s) that an idle simulated citizen takes a number.
     demo_ticket_chance: float = 0.01
+    #: Seed of the demo's random choices (which service a simulated citizen takes,
+    #: how long a bot serves it); None: a new seed each start.
+    demo_seed: int | None = None
     #: Simulated citizens walking in each demo hall (0 = none).
     demo_citizens: int = 0
     #: Scene files served as halls; empty means the bundled demo scene.
@@ -232,6 +247,21 @@ class Settings:
         if self.recording_retention_s <= 0 or self.recording_sweep_s <= 0:
             raise InvalidInput(
                 "HALL_RECORDING_RETENTION_S and HALL_RECORDING_SWEEP_S must be positive"
+            )
+        if self.counter_bots not in ("always", "off_hours", "never"):
+            raise InvalidInput("HALL_COUNTER_BOTS must be always, off_hours or never")
+        if (
+            self.counter_max_recalls < 0
+            or min(
+                self.counter_recall_after_s,
+                self.counter_no_show_s,
+                self.counter_citizen_left_s,
+                self.counter_officer_grace_s,
+            )
+            <= 0
+        ):
+            raise InvalidInput(
+                "HALL_COUNTER_MAX_RECALLS must be 0 or more and the HALL_COUNTER_*_S times positive"
             )
         if self.environment == "production" and not self.secret_key:
             raise InvalidInput("HALL_SECRET_KEY is required when HALL_ENVIRONMENT=production")

@@ -14,11 +14,12 @@ import functools
 import json
 import logging
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from avatars.model import Appearance, check_display_name
+from counters.commands import COMMANDS
 from hall_server.errors import (
     AuthError,
     Conflict,
@@ -50,6 +51,8 @@ class _Client:
     runtime: HallRuntime
     conn: Connection
     bucket: TokenBucket
+    #: the hall's counters, when it has any
+    counters: CounterHub | None = None
     #: the reader task holds a message: nothing is handled inline meanwhile
     busy: bool = False
 
@@ -100,12 +103,14 @@ class Gateway:
         self,
         runtimes: dict[str, HallRuntime],
         *,
+        counters: Mapping[str, CounterHub] | None = None,
         authenticate: Authenticate,
         limits: Limits,
         join_timeout_s: float,
         metrics: Metrics,
     ) -> None:
         self.runtimes = runtimes
+        self.counters = dict(counters or {})
         self.authenticate = authenticate
         self.limits = limits
         self.join_timeout_s = join_timeout_s
@@ -213,9 +218,10 @@ class Gateway:
             await self._refuse(ws, code, exc.code, str(exc))
             return None
         conn = runtime.attach(joined.avatar_id, ws, ws.direct)
-        if runtime.counters is not None:
-            runtime.counters.tell_tickets(joined.avatar_id)
-            runtime.flush()
+        counters = self.counters.get(runtime.hall.hall_id)
+        if counters is not None:
+            # Their ticket, call, counter session or counter, whichever connection they use.
+            await counters.entered(joined.avatar_id)
         if not joined.resumed:
             runtime.record(
                 runtime.journal.started(
@@ -227,7 +233,12 @@ class Gateway:
                 )
             )
         limits = self.limits
-        return _Client(runtime, conn, TokenBucket(limits.messages_per_s, limits.message_burst))
+        return _Client(
+            runtime,
+            conn,
+            TokenBucket(limits.messages_per_s, limits.message_burst),
+            counters=counters,
+        )
 
     async def _read(self, ws: AsgiSocket, client: _Client) -> bool:
         """Pump messages until the socket closes; True if the client left."""
@@ -430,36 +441,14 @@ async def _on_join(client: _Client, msg: dict[str, Any]) -> None:
 
 
 def _hub(client: _Client) -> CounterHub:
-    hub = client.runtime.counters
+    hub = client.counters
     if hub is None:
         raise NotFound("this hall has no counters", code="no_counters")
     return hub
 
 
-async def _on_ticket_take(client: _Client, msg: dict[str, Any]) -> None:
-    await _hub(client).take_ticket(
-        client.conn.avatar_id, msg.get("service"), msg.get("priority"), msg.get("appointment_at")
-    )
-
-
-async def _on_check_in(client: _Client, msg: dict[str, Any]) -> None:
-    await _hub(client).check_in(client.conn.avatar_id, msg.get("ticket_id"))
-
-
-async def _on_ticket_cancel(client: _Client, msg: dict[str, Any]) -> None:
-    await _hub(client).cancel_ticket(client.conn.avatar_id, msg.get("ticket_id"))
-
-
-async def _on_form_update(client: _Client, msg: dict[str, Any]) -> None:
-    await _hub(client).form_update(client.conn.avatar_id, msg.get("fields"))
-
-
-async def _on_documents_show(client: _Client, msg: dict[str, Any]) -> None:
-    await _hub(client).show_documents(client.conn.avatar_id, msg.get("requirements"))
-
-
-async def _on_queues(client: _Client, msg: dict[str, Any]) -> None:
-    _hub(client).counter_queue(client.conn.avatar_id, msg.get("counter_id"))
+async def _on_counter_command(client: _Client, msg: dict[str, Any]) -> None:
+    await _hub(client).command(client.conn.avatar_id, msg)
 
 
 def _calls(client: _Client) -> CallManager:
@@ -485,36 +474,9 @@ async def _on_call_hangup(client: _Client, msg: dict[str, Any]) -> None:
     await _calls(client).hangup(client.runtime.hall.hall_id, client.conn.avatar_id, msg)
 
 
-def _counter_action(action: str) -> Callable[[_Client, dict[str, Any]], Awaitable[None]]:
-    async def handle(client: _Client, msg: dict[str, Any]) -> None:
-        await _hub(client).officer_action(client.conn.avatar_id, action, msg)
-
-    return handle
-
-
-_COUNTER_ACTIONS = (
-    "counter_open",
-    "counter_close",
-    "counter_pause",
-    "call_next",
-    "recall",
-    "call_ticket",
-    "park",
-    "unpark",
-    "transfer",
-    "finish",
-    "submit",
-    "documents_shown",
-)
-
 _HANDLERS = {
-    **{action: _counter_action(action) for action in _COUNTER_ACTIONS},
-    "ticket_take": _on_ticket_take,
-    "ticket_cancel": _on_ticket_cancel,
-    "check_in": _on_check_in,
-    "form_update": _on_form_update,
-    "documents_show": _on_documents_show,
-    "queues": _on_queues,
+    # One table of counter commands serves this gateway and the floor (counters/commands.py).
+    **dict.fromkeys(COMMANDS, _on_counter_command),
     "join": _on_join,
     "move": _on_move,
     "chat": _on_chat,

@@ -527,6 +527,10 @@ class Hall:
     def has(self, avatar_id: int) -> bool:
         return avatar_id in self._by_id
 
+    def is_driven(self, avatar_id: int) -> bool:
+        """Moved by the server (a bot, a demo citizen): present without a connection."""
+        return self._avatars[self._slot(avatar_id)].driven
+
     def subject_of(self, avatar_id: int) -> str:
         return self._avatars[self._slot(avatar_id)].identity.subject
 

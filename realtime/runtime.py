@@ -21,7 +21,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from hall_server.metrics import Metrics
 from realtime.asgi import Direct
@@ -29,9 +29,6 @@ from realtime.bus import Bus, Subscription
 from realtime.closes import CloseCode
 from realtime.hall import ChatEvent, Hall
 from realtime.journal import Journal, NullJournal
-
-if TYPE_CHECKING:
-    from realtime.counter_hub import CounterHub
 from realtime.mailbox import Mailbox
 from realtime.tick_stats import TickRecord
 
@@ -121,8 +118,6 @@ class HallRuntime:
         self.clock = clock
         self.driver = driver
         self.journal: Journal = journal or NullJournal()
-        #: The hall's counters (queues, sessions, bots), when it has any.
-        self.counters: CounterHub | None = None
         self._records: set[asyncio.Task[None]] = set()
         self.connections: dict[int, Connection] = {}
         self._tasks: list[asyncio.Task[Any]] = []
@@ -340,13 +335,7 @@ class HallRuntime:
             self.flush()
 
     def _on_chat(self, payload: dict[str, Any]) -> None:
-        event = ChatEvent.from_json(payload)
-        self.hall.deliver_chat(event)
-        if self.counters is not None and event.channel.startswith("private:") and not event.text_en:
-            # A line in a counter session goes into its transcript (bots' own lines are already there).
-            self.record(
-                self.counters.on_channel_chat(event.channel, event.sender, event.text, event.ts)
-            )
+        self.hall.deliver_chat(ChatEvent.from_json(payload))
 
     def _on_announce(self, payload: dict[str, Any]) -> None:
         text = payload.get("text")

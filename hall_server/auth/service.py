@@ -19,10 +19,11 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from avatars.nik import birth_date, check_nik, mask_nik, nik_digest
 from hall_server.auth.codes import CODE_DIGITS, CodeMessage, CodeSender, code_digest, new_code
 from hall_server.auth.names import check_display_name
-from avatars.nik import birth_date, check_nik, mask_nik, nik_digest
 from hall_server.auth.passwords import hash_password, needs_rehash, verify_password
+from hall_server.auth.seal import NikSeal
 from hall_server.auth.tokens import Claims, issue_token, verify_token
 from hall_server.db import repo
 from hall_server.errors import AuthError, Forbidden, InvalidInput, InvalidNik, LimitExceeded
@@ -65,6 +66,7 @@ class AuthService:
         self._token_key = derive_key(secret, "token")
         self._nik_key = derive_key(secret, "nik")
         self._code_key = derive_key(secret, "sign-in-code")
+        self._seal = NikSeal(derive_key(secret, "nik-seal"))
         self._sender = code_sender
         self.token_ttl_s = token_ttl_s
         self.code_ttl_s = code_ttl_s
@@ -86,8 +88,21 @@ class AuthService:
         """Claims of a valid token; raises AuthError (unauthenticated, token_expired)."""
         return verify_token(self._token_key, token, now=self._clock())
 
+    def nik_of(self, claims: Claims) -> str | None:
+        """The signed-in citizen's NIK, unsealed from the token (None for everyone else)."""
+        if claims.role != "citizen" or claims.nik_sealed is None:
+            return None
+        return self._seal.unseal(claims.nik_sealed)
+
     def _issue(
-        self, *, subject: str, role: str, name: str, hall: str | None, elderly: bool = False
+        self,
+        *,
+        subject: str,
+        role: str,
+        name: str,
+        hall: str | None,
+        elderly: bool = False,
+        nik: str | None = None,
     ) -> tuple[str, Claims]:
         now = self._clock()
         token = issue_token(
@@ -99,6 +114,7 @@ class AuthService:
             hall=hall,
             name=name,
             elderly=elderly,
+            nik_sealed=self._seal.seal(nik) if nik is not None else None,
         )
         return token, verify_token(self._token_key, token, now=now)
 
@@ -187,7 +203,12 @@ class AuthService:
         born = birth_date(nik, today=today)
         age = today.year - born.year - ((today.month, today.day) < (born.month, born.day))
         return self._issue(
-            subject=f"account:{account_id}", role="citizen", name=name, hall=hall, elderly=age >= 60
+            subject=f"account:{account_id}",
+            role="citizen",
+            name=name,
+            hall=hall,
+            elderly=age >= 60,
+            nik=nik,
         )
 
     # -- staff --------------------------------------------------------------

@@ -48,6 +48,9 @@ class Claims:
     #: Citizens only: 60 or older by the NIK's birth date (priority queueing, UU 25/2009
     #: art. 29). Only this flag travels, never the birth date.
     elderly: bool = False
+    #: Citizens only: their NIK sealed by :class:`hall_server.auth.seal.NikSeal`
+    #: (opaque to the holder), so the hall files in the signed-in name.
+    nik_sealed: str | None = None
 
 
 def issue_token(
@@ -60,6 +63,7 @@ def issue_token(
     hall: str | None = None,
     name: str | None = None,
     elderly: bool = False,
+    nik_sealed: str | None = None,
 ) -> str:
     """Sign a token for ``subject`` valid for ``ttl_s`` seconds from ``now`` (Unix time)."""
     if role not in ROLES:
@@ -78,6 +82,8 @@ def issue_token(
         payload["name"] = name
     if elderly:
         payload["eld"] = True
+    if nik_sealed is not None:
+        payload["nks"] = nik_sealed
     body = _HEADER_B64 + b"." + _b64(json.dumps(payload, separators=(",", ":")).encode())
     return (body + b"." + _b64(_sign(secret, body))).decode("ascii")
 
@@ -131,7 +137,18 @@ def _parse_claims(payload_b64: bytes) -> Claims:
     ):
         raise AuthError("token claims are malformed")
     elderly = payload.get("eld", False) is True
-    return Claims(subject=subject, role=role, expires_at=exp, hall=hall, name=name, elderly=elderly)
+    sealed = payload.get("nks")
+    if not (sealed is None or isinstance(sealed, str)):
+        raise AuthError("token claims are malformed")
+    return Claims(
+        subject=subject,
+        role=role,
+        expires_at=exp,
+        hall=hall,
+        name=name,
+        elderly=elderly,
+        nik_sealed=sealed,
+    )
 
 
 def _sign(secret: bytes, body: bytes) -> bytes:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,6 +47,24 @@ class RunningServer:
         r.raise_for_status()
         return str(r.json()["token"])
 
+    async def citizen_token(self, nik: str, name: str = "Siti") -> str:
+        """Sign a citizen in as a person would: ask for a code, read it where a
+        development server delivers it (its log), exchange it for a token."""
+        codes = _CodeCatcher()
+        logger = logging.getLogger("hall_server.auth.codes")
+        logger.addHandler(codes)
+        try:
+            r = await self.http.post("/api/v1/auth/citizen/code", json={"nik": nik})
+            r.raise_for_status()
+            code = codes.code_for(str(r.json()["nik"]))
+        finally:
+            logger.removeHandler(codes)
+        r = await self.http.post(
+            "/api/v1/auth/citizen/token", json={"nik": nik, "code": code, "display_name": name}
+        )
+        r.raise_for_status()
+        return str(r.json()["token"])
+
     async def staff_token(self, username: str) -> str:
         creds = (self.settings.data_dir / "dev-credentials.txt").read_text().splitlines()
         password = next(line.split(": ", 1)[1] for line in creds if line.startswith(username + " "))
@@ -63,6 +82,21 @@ class RunningServer:
         # Generous: a burst of joins on a busy 2-core machine can take seconds.
         welcome = await next_json(ws, "welcome", timeout=20.0)
         return ws, welcome
+
+
+class _CodeCatcher(logging.Handler):
+    """Collects the sign-in codes a development server writes to its log."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+    def code_for(self, nik_masked: str) -> str:
+        prefix = f"sign-in code for {nik_masked}: "
+        return next(line[len(prefix) :] for line in reversed(self.lines) if line.startswith(prefix))
 
 
 async def next_json(ws: ClientConnection, kind: str, timeout: float = 5.0) -> dict[str, Any]:
