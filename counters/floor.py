@@ -633,9 +633,8 @@ class Floor:
             if self._bots_on_duty(now):
                 bot = self._bot(cid)
                 session = self.desk.for_counter(cid)
-                if state.ticket_id is not None:
-                    self.engine.hand_over_counter(cid, bot, now)
-                else:
+                self.engine.hand_over_counter(cid, bot, now, officer_gone=True)
+                if state.ticket_id is None:
                     self.engine.open_counter(cid, self.counters[cid].services, bot, now)
                 bot_avatar = self._spawn_bot(self.counters[cid])
                 if session is not None:

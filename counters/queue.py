@@ -369,23 +369,28 @@ class QueueEngine:
         self._emit(EventKind.COUNTER_OPENED, now, actor, None, c, services=list(profile))
         return c
 
-    def hand_over_counter(self, counter_id: str, to: Actor, now: float) -> CounterState:
+    def hand_over_counter(
+        self, counter_id: str, to: Actor, now: float, *, officer_gone: bool = False
+    ) -> CounterState:
         """``to`` takes over the counter with the ticket it holds (a bot or a colleague leaves).
 
         Anyone on staff may take over from a bot; from another officer only a
-        supervisor may. The ticket keeps its place and state.
+        supervisor may, or anyone once that officer is gone (``officer_gone``:
+        their connection dropped and the grace period passed). The ticket
+        keeps its place and state.
         """
         now = self._advance(now)
         self._staff(to)
         c = self.counter(counter_id)
         held_by = c.staffed_by or ""
         colleague = held_by and not held_by.startswith("bot:") and held_by != to.ref
-        if colleague and to.role is not ActorRole.SUPERVISOR:
+        if colleague and to.role is not ActorRole.SUPERVISOR and not officer_gone:
             raise Forbidden("another officer staffs this counter", code="counter_taken")
         c = _evolve(c, staffed_by=to.ref)
         self._counters[counter_id] = c
         held = self._tickets.get(c.ticket_id) if c.ticket_id is not None else None
-        self._emit(EventKind.COUNTER_HANDED_OVER, now, to, held, c, previous=held_by or None)
+        why = {"reason": "officer_gone"} if officer_gone else {}
+        self._emit(EventKind.COUNTER_HANDED_OVER, now, to, held, c, previous=held_by or None, **why)
         return c
 
     def pause_counter(self, counter_id: str, actor: Actor, now: float) -> CounterState:
