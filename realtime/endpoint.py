@@ -14,6 +14,7 @@ import functools
 import json
 import logging
 import secrets
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -262,7 +263,15 @@ class Gateway:
                     raise InvalidInput(
                         f"unknown message type {msg['type'][:40]!r}", code="unknown_type"
                     )
-                await handler(client, msg)
+                reply = _REPLIES.get(msg["type"])
+                if reply is not None and isinstance(ref, int) and not isinstance(ref, bool):
+                    runtime.hall.replying(client.conn.avatar_id, reply, ref)
+                    try:
+                        await handler(client, msg)
+                    finally:
+                        runtime.hall.replying(client.conn.avatar_id, reply, None)
+                else:
+                    await handler(client, msg)
             except HallError as exc:
                 self._fail(client, exc, ref)
             except Exception:
@@ -405,7 +414,8 @@ async def _on_chat(client: _Client, msg: dict[str, Any]) -> None:
     if not isinstance(channel, str):
         raise InvalidInput("channel must be a string", code="bad_type")
     runtime = client.runtime
-    event = runtime.hall.chat(client.conn.avatar_id, channel, msg.get("text"), now=runtime.clock())
+    # Every `ts` a client receives is Unix time (docs/architecture.md, "Clocks").
+    event = runtime.hall.chat(client.conn.avatar_id, channel, msg.get("text"), now=time.time())
     await runtime.bus.publish(runtime.chat_topic, event.to_json())
 
 
@@ -414,9 +424,12 @@ async def _on_emote(client: _Client, msg: dict[str, Any]) -> None:
 
 
 async def _on_ping(client: _Client, msg: dict[str, Any]) -> None:
-    reply: dict[str, Any] = {"type": "pong", "server_time": round(client.runtime.clock(), 4)}
+    reply: dict[str, Any] = {"type": "pong", "server_time": round(time.time(), 4)}
     if "t" in msg:
         reply["t"] = msg["t"] if isinstance(msg["t"], int | float | str) else None
+    seq = msg.get("seq")
+    if isinstance(seq, int) and not isinstance(seq, bool):
+        reply["ref"] = seq
     client.conn.send_control([json.dumps(reply)])
 
 
@@ -488,6 +501,14 @@ _HANDLERS = {
     "call_offer": _on_call_offer,
     "call_ice": _on_call_ice,
     "call_hangup": _on_call_hangup,
+}
+
+#: Requests answered through the hall (not by the counters, which add ``ref`` themselves):
+#: the answer's type, which then carries the request's ``seq`` as ``ref``.
+_REPLIES = {
+    "channel_open": "channel_opened",
+    "call_accept": "call_accepted",
+    "call_offer": "call_answer",
 }
 
 #: Message types that may exceed ``max_message_bytes``, up to MAX_SIGNALLING_BYTES.

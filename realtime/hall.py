@@ -195,6 +195,8 @@ class Hall:
         self._channels: dict[str, set[int]] = {}  # private channel -> member slots
         self._control: dict[int, list[str]] = {}  # avatar id -> JSON texts
         self._ended: list[tuple[str, str]] = []  # (session id, reason) of ended sessions
+        #: avatar id -> (reply type, ref): the request being handled for that client
+        self._replies: dict[int, tuple[str, int]] = {}
         self.bodies = 0
 
     # ------------------------------------------------------------------ joins
@@ -397,10 +399,12 @@ class Hall:
         channel = "private:" + self._new_token()[:16]
         self._channels[channel] = slots
         members = sorted(self._avatars[s].avatar_id for s in slots)
-        msg = _dumps({"type": "channel_opened", "channel": channel, "members": members})
+        opened = {"type": "channel_opened", "channel": channel, "members": members}
+        msg = _dumps(opened)
         for s in slots:
             self._avatars[s].channels.add(channel)
-            self._queue(self._avatars[s].avatar_id, msg)
+            avatar_id = self._avatars[s].avatar_id
+            self._queue(avatar_id, self._as_reply(avatar_id, opened) or msg)
         return channel
 
     def close_channel(self, closer_id: int, channel: str) -> None:
@@ -546,7 +550,22 @@ class Hall:
         """Queue a control message for one avatar (dropped if it is not connected)."""
         slot = self._by_id.get(avatar_id)
         if slot is not None and self._avatars[slot].attached:
-            self._queue(avatar_id, _dumps(message))
+            self._queue(avatar_id, self._as_reply(avatar_id, message) or _dumps(message))
+
+    def replying(self, avatar_id: int, reply_type: str, ref: int | None) -> None:
+        """While a client's request is handled, its reply (the first message of
+        ``reply_type`` to it) carries ``ref``; ``ref=None`` ends the request."""
+        if ref is None:
+            self._replies.pop(avatar_id, None)
+        else:
+            self._replies[avatar_id] = (reply_type, ref)
+
+    def _as_reply(self, avatar_id: int, message: Mapping[str, object]) -> str | None:
+        expected = self._replies.get(avatar_id)
+        if expected is None or message.get("type") != expected[0]:
+            return None
+        del self._replies[avatar_id]
+        return _dumps({**message, "ref": expected[1]})
 
     def add_to_channel(self, channel: str, avatar_id: int) -> None:
         """Add an avatar to a private channel (a counter session's new staff member)."""

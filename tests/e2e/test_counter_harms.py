@@ -128,3 +128,31 @@ async def test_nobody_files_in_another_persons_name(tmp_path: Path):
         finally:
             await engine.dispose()
         assert filed == 0
+
+
+async def test_every_ts_a_client_gets_is_unix_time_and_replies_carry_ref(tmp_path: Path):
+    import time
+
+    async with hall_server(tmp_path, None, counter_bots="always") as server:
+        siti = await enter(server, await server.citizen_token(str(NIB_FORM["nik"])))
+        await siti.send(type="ping", t=1)
+        pong = await siti.next("pong")
+        assert pong["ref"] == siti.seq and abs(pong["server_time"] - time.time()) < 5
+        await siti.send(type="ticket_take", service="KK")
+        seq = siti.seq
+        called = await siti.next("called")
+        assert [m.get("ref") for m in siti.messages if m["type"] == "ticket"][0] == seq
+        await siti.walk_to(tuple(called["counter"]["position"]))
+        session = await siti.next("counter_session")
+        bot_line = await siti.next("chat", lambda m: m["channel"] == session["channel"])
+        await siti.send(type="chat", channel=session["channel"], text="Halo")
+        own_line = await siti.next("chat", lambda m: m["text"] == "Halo")
+        for line in (bot_line, own_line):
+            assert abs(line["ts"] - time.time()) < 30, line
+        officer = await enter(server, await server.staff_token("petugas1"))
+        await officer.send(type="channel_open", **{"with": [siti.id]})
+        opened = await officer.next("channel_opened", lambda m: siti.id in m["members"])
+        assert opened["ref"] == officer.seq
+        assert "ref" not in await siti.next("channel_opened", lambda m: m == m)
+        await siti.close()
+        await officer.close()

@@ -1,0 +1,70 @@
+"""Pure modules import no web stack, database, event loop or network library.
+
+Each module is imported in a fresh interpreter (an import in this process
+would see whatever earlier tests loaded), and the loaded modules are checked.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+#: The domain cores and their building blocks (docs/architecture.md, "Pure cores").
+PURE = [
+    "hall_server.errors",
+    "avatars.model",
+    "avatars.movement",
+    "avatars.nik",
+    "avatars.crowd",
+    "counters.bot",
+    "counters.catalogue",
+    "counters.commands",
+    "counters.desk",
+    "counters.estimate",
+    "counters.floor",
+    "counters.forms",
+    "counters.ports",
+    "counters.queue",
+    "counters.records",
+    "counters.statuses",
+    "counters.tickets",
+    "counters.views",
+    "scenes.model",
+    "scenes.geometry",
+    "scenes.spatial",
+    "scenes.loader",
+    "realtime.codec",
+    "realtime.hall",
+    "realtime.interest",
+]
+
+FORBIDDEN = (
+    "fastapi",
+    "starlette",
+    "sqlalchemy",
+    "asyncio",
+    "redis",
+    "aiortc",
+    "uvicorn",
+    "httpx",
+    "websockets",
+)
+
+_PROBE = """
+import importlib, json, sys
+importlib.import_module(sys.argv[1])
+roots = sorted({name.split(".")[0] for name in sys.modules})
+print(json.dumps(roots))
+"""
+
+
+@pytest.mark.parametrize("module", PURE)
+def test_a_pure_module_loads_no_io_library(module: str) -> None:
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE, module], capture_output=True, text=True, check=True
+    )
+    loaded = set(json.loads(out.stdout))
+    assert loaded.isdisjoint(FORBIDDEN), sorted(loaded & set(FORBIDDEN))
