@@ -141,7 +141,7 @@ async def test_every_ts_a_client_gets_is_unix_time_and_replies_carry_ref(tmp_pat
         await siti.send(type="ticket_take", service="KK")
         seq = siti.seq
         called = await siti.next("called")
-        assert [m.get("ref") for m in siti.messages if m["type"] == "ticket"][0] == seq
+        assert next(m.get("ref") for m in siti.messages if m["type"] == "ticket") == seq
         await siti.walk_to(tuple(called["counter"]["position"]))
         session = await siti.next("counter_session")
         bot_line = await siti.next("chat", lambda m: m["channel"] == session["channel"])
