@@ -984,10 +984,7 @@ class Floor:
         return self.seat.avatar_of(t.citizen_ref)
 
     def _live_ticket(self, subject: str, service: str) -> Ticket | None:
-        for t in self.engine.tickets():
-            if t.citizen_ref == subject and t.service == service and not t.state.is_final:
-                return t
-        return None
+        return self.engine.live_ticket(subject, service)
 
     def _arrived(self, ticket: Ticket, counter: Counter) -> bool:
         avatar = self.seat.avatar_of(ticket.citizen_ref)

@@ -156,6 +156,11 @@ class QueueEngine:
         """The latest time the engine has seen (it never goes back)."""
         return self._now
 
+    def live_ticket(self, citizen_ref: str, service: str) -> Ticket | None:
+        """The citizen's ticket for this service that is not final, if any."""
+        tid = self._active.get((citizen_ref, service))
+        return None if tid is None else self._tickets[tid]
+
     def tickets(self) -> list[Ticket]:
         """Every non-final ticket and every ticket that ended on the current local day,
         in issue order: what the edge persists and gives back to :meth:`restore`."""
