@@ -385,7 +385,6 @@ class Floor:
             self._officer_takes(counter_id, avatar_id, actor, now)
         elif name == "counter_close":
             self._require_staff(counter_id, actor)
-            self._end_session_for_close(counter_id)
             self.engine.close_counter(counter_id, actor, now)
             self._officers.pop(counter_id, None)
             self._officer_gone_since.pop(counter_id, None)
@@ -745,11 +744,6 @@ class Floor:
         if session is not None:
             self.desk.end(session.session_id, actor, outcome, reason, now)
             self._close_session(session)
-
-    def _end_session_for_close(self, counter_id: str) -> None:
-        # close_counter refuses a counter holding a ticket (counter_busy), so an open
-        # session here would be a leftover; nothing to do but let the engine refuse.
-        return
 
     def _bot_try_submit(self, session: CounterSession, now: float) -> None:
         if not self.clerk.can_file(session):

@@ -479,3 +479,42 @@ def test_a_session_opened_for_a_citizen_offers_a_call():
     world.to_counter(siti)
     opened = [c for b in world.batches for c in b.calls if isinstance(c, CallOpened)]
     assert opened and opened[0].staff.kind == "bot"
+
+
+def test_an_officer_who_submits_is_told_the_tracking_code():
+    world = World(bots="never")
+    budi = world.enter(officer())
+    world.do(budi, type="counter_open", counter_id="P1")
+    siti = world.enter(citizen())
+    world.do(siti, type="ticket_take", service="NIB")
+    world.do(budi, type="call_next", counter_id="P1")
+    world.to_counter(siti)
+    form = {k: v for k, v in NIB_FORM.items() if k != "nik"}
+    world.do(siti, type="form_update", fields=form)
+    world.do(
+        budi,
+        type="documents_shown",
+        counter_id="P1",
+        requirements=["ktp_el", "kontak", "data_usaha"],
+    )
+    world.do(budi, type="submit", counter_id="P1", seq=8)
+    told = world.last(budi, "application_filed")
+    assert told["tracking_code"] == world.last(siti, "application_filed")["tracking_code"]
+    assert world.last(budi, "counter_state")["ref"] == 8
+
+
+def test_a_hand_over_from_a_bot_serving_a_demo_citizen_carries_a_channel():
+    world = World(sims=4, sim_ticket_chance=1.0)
+    world.wait(1.0)
+    sim_tickets = [t for t in world.floor.engine.tickets() if t.state.value == "called"]
+    assert sim_tickets
+    t = sim_tickets[0]
+    counter = next(c for c in SCENE.counters if c.id == t.counter_id)
+    sim = world.hall.avatar_of(t.citizen_ref)
+    assert sim is not None
+    world.walk(sim, counter.position)
+    world.wait(0.5)
+    budi = world.enter(officer())
+    world.do(budi, type="counter_open", counter_id=counter.id)
+    case = world.last(budi, "counter_session")
+    assert case["channel"] is not None and case["staffed_by"] == "officer"
