@@ -36,6 +36,7 @@ from counters import views
 from counters.bot import BotClerk, Said
 from counters.catalogue import Catalogue
 from counters.commands import COMMANDS, Who
+from counters.demo import DemoCitizens, Lanes
 from counters.desk import (
     APPLICANT_NIK,
     Application,
@@ -67,7 +68,7 @@ from counters.tickets import (
     local_day,
 )
 from hall_server.errors import Forbidden, HallError, InvalidInput, NotFound
-from scenes.model import Counter, Point, heading
+from scenes.model import Counter, heading
 
 BOT_POLICIES = ("always", "off_hours", "never")
 STAFF_ROLES = frozenset({"officer", "supervisor"})
@@ -126,7 +127,6 @@ class Floor:
         self.seat = seat
         self.policy = policy
         self.rng = rng
-        self.walkers = walkers
         self.calls = calls
         self._new_id = new_id
         self._new_tracking_code = new_tracking_code
@@ -139,10 +139,20 @@ class Floor:
         self._channels: dict[str, str] = {}  # session id -> private channel
         self._absent_since: dict[str, float] = {}  # ticket id -> citizen gone since
         self._officer_gone_since: dict[str, float] = {}  # counter id -> officer gone since
-        self._sim_tickets: dict[int, str] = {}  # sim avatar -> ticket id
-        self._sim_done_at: dict[str, float] = {}  # ticket id -> when its bot finishes
-        self._sim_goals: dict[int, Point] = {}  # sim avatar -> where it was sent
-        self._lanes = self._assign_lanes()
+        self.lanes = Lanes(counters, catalogue.codes)
+        self.demo = (
+            DemoCitizens(
+                walkers,
+                self.counters,
+                catalogue.codes,
+                self.lanes,
+                rng,
+                ticket_chance=policy.sim_ticket_chance,
+                service_s=policy.sim_service_s,
+            )
+            if walkers is not None
+            else None
+        )
         self._board: dict[str, Any] | None = None
         self._out = Batch()
         #: the bot clerks' uniform: the blue of the civil service
@@ -574,8 +584,9 @@ class Floor:
             t = self.engine.ticket(ticket_id)
             avatar = self._citizen_avatar(t)
             if avatar is not None:
-                self._send(avatar, views.ticket(t, estimate, self._wait_spot(t, estimate.position)))
-        self._sims(now)
+                self._send(avatar, views.ticket(t, estimate, self.lanes.spot(t, estimate.position)))
+        if self.demo is not None:
+            self.demo.step(self.engine, now)
         self._absorb()
         board = self.board
         if board != self._board:
@@ -674,10 +685,8 @@ class Floor:
         if not by_bot:
             return
         if ticket is not None and ticket.state is TicketState.SERVING:
-            done_at = self._sim_done_at.get(ticket.ticket_id)
-            if done_at is not None and now >= done_at:
+            if self.demo is not None and self.demo.finished(ticket.ticket_id, now):
                 self.engine.finish(counter.id, bot, Outcome.SERVED, now)
-                del self._sim_done_at[ticket.ticket_id]
                 session = self.desk.for_counter(counter.id)
                 if session is not None:
                     self.desk.end(session.session_id, staffed, "served", None, now)
@@ -703,9 +712,8 @@ class Floor:
             now=now,
             applicant_nik=ident.nik if verified and ident is not None else None,
         )
-        if ticket.citizen_ref.startswith("sim:"):
-            low, high = self.policy.sim_service_s
-            self._sim_done_at[ticket.ticket_id] = now + self.rng.uniform(low, high)
+        if ticket.citizen_ref.startswith("sim:") and self.demo is not None:
+            self.demo.served(ticket.ticket_id, now)
         staff = self._bots.get(counter.id) if session.by_bot else self._officers.get(counter.id)
         if citizen is not None and staff is not None:
             self._channels[session.session_id] = self.seat.open_channel(staff, [citizen])
@@ -842,53 +850,6 @@ class Floor:
 
     # ------------------------------------------------------------ the demo
 
-    def _sims(self, now: float) -> None:
-        """Simulated citizens take numbers, wait in the lane, walk up when called."""
-        walkers = self.walkers
-        if walkers is None:
-            return
-        for avatar_id in walkers.avatar_ids():
-            ticket_id = self._sim_tickets.get(avatar_id)
-            if ticket_id is None:
-                if self.rng.random() < self.policy.sim_ticket_chance:
-                    subject = walkers.subject_of(avatar_id)
-                    service = self.rng.choice(sorted(self.catalogue.codes))
-                    if self._live_ticket(subject, service) is None:
-                        t = self.engine.take_ticket(subject, service, Priority.REGULAR, now)
-                        self._sim_tickets[avatar_id] = t.ticket_id
-                continue
-            ticket = self.engine.ticket(ticket_id)
-            goal: Point | None = None
-            if ticket.state.is_final:
-                del self._sim_tickets[avatar_id]
-                self._sim_goals.pop(avatar_id, None)
-                walkers.release(avatar_id)
-            elif ticket.state in (TicketState.CALLED, TicketState.SERVING) and ticket.counter_id:
-                goal = self.counters[ticket.counter_id].position
-            elif ticket.state is TicketState.WAITING:
-                goal = self._wait_spot(ticket, self.engine.estimate(ticket_id, now).position)
-            if goal is not None and self._sim_goals.get(avatar_id) != goal:
-                self._sim_goals[avatar_id] = goal
-                walkers.send_to(avatar_id, goal)
-
-    def _assign_lanes(self) -> dict[str, tuple[Point, ...]]:
-        """Each service queues in the lane of one counter that offers it (distinct where possible)."""
-        lanes: dict[str, tuple[Point, ...]] = {}
-        used: set[str] = set()
-        for code in sorted(self.catalogue.codes):
-            offering = [c for c in self.counters.values() if code in c.services and c.lane]
-            free = [c for c in offering if c.id not in used] or offering
-            if free:
-                lanes[code] = free[0].lane
-                used.add(free[0].id)
-        return lanes
-
-    def _wait_spot(self, ticket: Ticket, position: int) -> Point | None:
-        lane = self._lanes.get(ticket.service)
-        if lane is None or position < 1 or position > len(lane):
-            return None
-        return lane[position - 1]
-
     # ------------------------------------------------------------- telling
 
     def _absorb(self) -> None:
@@ -936,7 +897,7 @@ class Floor:
     def _ticket_json(self, t: Ticket) -> dict[str, Any]:
         if t.state is TicketState.WAITING:
             est = self.engine.estimate(t.ticket_id, self.engine_now)
-            return views.ticket(t, est, self._wait_spot(t, est.position))
+            return views.ticket(t, est, self.lanes.spot(t, est.position))
         return views.ticket(t)
 
     def _tell_called(self, t: Ticket) -> None:

@@ -19,7 +19,8 @@ from hall_server.halls import HallSpec
 from hall_server.settings import Settings
 from realtime.bus import Bus
 from realtime.calls.manager import CallManager
-from realtime.counter_hub import CallsView, CounterHub, CrowdWalkers, HallSeat
+from realtime.counter_hub import CounterHub
+from realtime.counter_seat import CallsView, CrowdWalkers, HallSeat
 from realtime.runtime import HallRuntime
 
 

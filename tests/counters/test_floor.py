@@ -17,7 +17,7 @@ from counters.floor import Floor, FloorPolicy
 from counters.ports import Batch, CallOpened, CallStaffChanged
 from hall_server.counters_setup import queue_rules
 from hall_server.errors import HallError
-from realtime.counter_hub import HallSeat
+from realtime.counter_seat import HallSeat
 from realtime.hall import Hall, HallRules
 from scenes.bundled import load_demo_scene
 from scenes.spatial import Floorplan
