@@ -852,8 +852,12 @@ class Floor:
 
     # ------------------------------------------------------------- telling
 
-    def _absorb(self) -> None:
-        """Move the cores' events into the batch; tell citizens whose tickets changed."""
+    def _absorb(self, replying: tuple[int, str] | None = None) -> None:
+        """Move the cores' events into the batch; tell citizens whose tickets changed.
+
+        ``replying`` (avatar, ticket id): that client gets the ticket as a reply
+        instead, so it is told once.
+        """
         queue_events = self.engine.events_to_send()
         desk_events = self.desk.events_to_send()
         self._out.queue_events.extend(queue_events)
@@ -870,27 +874,11 @@ class Floor:
                     self._tell_called(event.ticket)
         for t in latest.values():
             avatar = self._citizen_avatar(t)
-            if avatar is not None and not self._replied(avatar, t.ticket_id):
+            if avatar is not None and (avatar, t.ticket_id) != replying:
                 self._send(avatar, self._ticket_json(t))
 
-    def _replied(self, avatar: int, ticket_id: str) -> bool:
-        """A reply about this ticket is already on its way to this client in this batch."""
-        return any(
-            a == avatar and m.get("type") == "ticket" and m.get("ticket_id") == ticket_id
-            for a, m in self._out.messages
-        )
-
     def _reply_ticket(self, avatar_id: int, ticket: Ticket, ref: int | None) -> None:
-        self._absorb()  # the events' own ticket messages first, so the reply is the latest
-        self._out.messages = [
-            (a, m)
-            for a, m in self._out.messages
-            if not (
-                a == avatar_id
-                and m.get("type") == "ticket"
-                and m.get("ticket_id") == ticket.ticket_id
-            )
-        ]
+        self._absorb(replying=(avatar_id, ticket.ticket_id))
         current = self.engine.ticket(ticket.ticket_id)
         self._send(avatar_id, views.with_ref(self._ticket_json(current), ref))
 
