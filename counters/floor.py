@@ -139,6 +139,9 @@ class Floor:
         self._channels: dict[str, str] = {}  # session id -> private channel
         self._absent_since: dict[str, float] = {}  # ticket id -> citizen gone since
         self._officer_gone_since: dict[str, float] = {}  # counter id -> officer gone since
+        #: account -> on-behalf declarations (restored from the audit log): shown to
+        #: the officer who reviews, a signal of someone filing for many people
+        self._on_behalf_counts: dict[str, int] = {}
         self.lanes = Lanes(counters, catalogue.codes)
         self.demo = (
             DemoCitizens(
@@ -166,6 +169,7 @@ class Floor:
         counter_states: Sequence[CounterState],
         sessions: Sequence[CounterSession],
         *,
+        on_behalf: Mapping[str, int] | None = None,
         now: float,
     ) -> None:
         """Rebuild from the store after a restart, then staff idle counters with bots.
@@ -179,6 +183,7 @@ class Floor:
             )
         for session in sessions:
             self.desk.restore(session)
+        self._on_behalf_counts.update(on_behalf or {})
         self._staff_with_bots(now, restarting=True)
 
     def drain(self) -> Batch:
@@ -340,6 +345,7 @@ class Floor:
         self.desk.declare_on_behalf(
             session.session_id, ident.subject, relationship, nik, mask_nik(nik), now
         )
+        self._on_behalf_counts[ident.subject] = self._on_behalf_counts.get(ident.subject, 0) + 1
         self._role(ident.subject, "citizen")
         self._send(avatar_id, views.with_ref(self._session_json(session, for_staff=False), ref))
         self._tell_session(session, to_citizen=False)
@@ -911,6 +917,7 @@ class Floor:
             call=call,
             for_staff=for_staff,
             verified=session.verified,
+            on_behalf_filings=self._on_behalf_counts.get(session.citizen_ref, 0),
         )
 
     def _send(self, avatar_id: int, message: dict[str, Any]) -> None:

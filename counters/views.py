@@ -107,8 +107,11 @@ def session(
     call: Mapping[str, Any] | None,
     for_staff: bool,
     verified: bool,
+    on_behalf_filings: int = 0,
 ) -> Json:
-    """``counter_session``; staff also see whether the identity is verified and who files."""
+    """``counter_session``; staff also see whether the identity is verified and how
+    often this account has filed on behalf of others (one person filing for many is
+    how a broker works)."""
     service = catalogue.service(s.service)
     variant = s.form.get("variant")
     reqs = {r.id: r for r in service.standar.requirements}
@@ -136,7 +139,7 @@ def session(
         "on_behalf": _on_behalf(s),
     }
     if for_staff:
-        payload["identity"] = {"verified": verified}
+        payload["identity"] = {"verified": verified, "on_behalf_filings": on_behalf_filings}
     return payload
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from counters.desk import Application, CounterSession, DeskEvent
@@ -31,6 +31,8 @@ class Restored:
     tickets: list[Ticket]
     counters: list[CounterState]
     sessions: list[CounterSession]
+    #: account -> on-behalf declarations in the audit log, every hall (a broker signal)
+    on_behalf: dict[str, int]
 
 
 class CounterStore:
@@ -69,10 +71,18 @@ class CounterStore:
                     )
                 )
             ).all()
+            on_behalf = (
+                await db.execute(
+                    select(AuditRow.actor_ref, func.count())
+                    .where(AuditRow.action == "on_behalf_declared")
+                    .group_by(AuditRow.actor_ref)
+                )
+            ).all()
         return Restored(
             [ticket_from_json(row.data) for row in tickets],
             [counter_from_json(row.data) for row in counters],
             [CounterSession.from_json(row.data) for row in open_sessions],
+            {str(ref): int(n) for ref, n in on_behalf},
         )
 
     async def write(

@@ -60,6 +60,9 @@ class Restored(Protocol):
     @property
     def sessions(self) -> list[CounterSession]: ...
 
+    @property
+    def on_behalf(self) -> dict[str, int]: ...
+
 
 class CounterHub:
     """Pumps one hall's counter floor: lock, loop, write, send."""
@@ -94,6 +97,7 @@ class CounterHub:
                 restored.tickets if restored else [],
                 restored.counters if restored else [],
                 restored.sessions if restored else [],
+                on_behalf=restored.on_behalf if restored else None,
                 now=self.clock(),
             )
             await self._pump()

@@ -36,7 +36,15 @@ ELDERLY_NIK = "7471011203500003"  # born 12 March 1950
 class World:
     """One hall and its floor; the test is the clock."""
 
-    def __init__(self, *, bots: str = "always", seed: int = 7, sims: int = 0, **policy: Any):
+    def __init__(
+        self,
+        *,
+        bots: str = "always",
+        seed: int = 7,
+        sims: int = 0,
+        on_behalf: dict[str, int] | None = None,
+        **policy: Any,
+    ):
         self.now = T0
         tokens = (f"tok{i}" for i in itertools.count())
         self.hall = Hall(
@@ -63,7 +71,7 @@ class World:
             walkers=self.walkers,
         )
         self.batches: list[Batch] = []
-        self.floor.restore([], [], [], now=self.now)
+        self.floor.restore([], [], [], on_behalf=on_behalf, now=self.now)
         self.drain()
 
     def drain(self) -> Batch:
@@ -220,7 +228,8 @@ def test_an_officer_takes_a_counter_from_a_bot_with_the_whole_case_the_channel_a
     batch = world.do(budi, type="counter_open", counter_id=counter, seq=3)
     case = world.last(budi, "counter_session")
     assert case["session_id"] == session["session_id"] and case["channel"] == session["channel"]
-    assert case["form"]["nama_lengkap"] == "Siti Aminah" and case["identity"] == {"verified": True}
+    assert case["form"]["nama_lengkap"] == "Siti Aminah"
+    assert case["identity"] == {"verified": True, "on_behalf_filings": 0}
     assert any(isinstance(c, CallStaffChanged) and c.staff.kind == "officer" for c in batch.calls)
     assert world.last(budi, "counter_state") == {
         "type": "counter_state",
@@ -518,3 +527,18 @@ def test_a_hand_over_from_a_bot_serving_a_demo_citizen_carries_a_channel():
     world.do(budi, type="counter_open", counter_id=counter.id)
     case = world.last(budi, "counter_session")
     assert case["channel"] is not None and case["staffed_by"] == "officer"
+
+
+def test_the_officer_sees_how_often_the_account_filed_on_behalf_of_others():
+    world = World(on_behalf={"account:1": 4})  # as restored from the audit log
+    siti = world.enter(citizen())
+    world.do(siti, type="ticket_take", service="REKLAME")
+    world.wait(0.5)
+    counter = world.counter_of(siti)
+    world.to_counter(siti)
+    world.do(siti, type="on_behalf", relationship="family_member", nik=OTHER_NIK)
+    budi = world.enter(officer())
+    world.do(budi, type="counter_open", counter_id=counter)
+    case = world.last(budi, "counter_session")
+    assert case["identity"]["on_behalf_filings"] == 5
+    assert "on_behalf_filings" not in world.last(siti, "counter_session").get("identity", {})
