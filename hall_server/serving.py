@@ -23,18 +23,29 @@ which then sees a stream starting at a frame boundary and handles it as it
 always does; so does a connection whose client sent data before the
 handshake was answered.
 
-Everything else (handshake, close, keepalive pings, errors) is uvicorn's.
+Everything else (handshake, close, errors) is uvicorn's, and so are the
+keepalive pings, which also find clients that stopped reading: a ping left
+unanswered for the stall limit means the client takes nothing from its
+socket, however few bytes the hall sent it (a quiet hall sends a few
+hundred bytes a second, which would take minutes to fill the kernel's
+buffers). The timing is set in :func:`uvicorn_config` from
+``stall_close_s``; the hall runtime is told (``set_on_stall``) and closes
+with 4008; a connection without a runtime callback (before the join, the
+board feed) is closed with 4008 here. Either way the TCP connection is
+dropped at once: a graceful close would wait for a flush that never comes.
 Measured at 1,000 walking clients: BENCHMARKS.md section 1.
 """
 
 from __future__ import annotations
 
+import contextlib
 import struct
 from collections.abc import Callable
 from typing import Any
 
 import uvicorn
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.exceptions import InvalidState
 from websockets.frames import Frame, Opcode
 
 try:
@@ -44,6 +55,7 @@ except ImportError:  # a websockets build without its C extension
 
 from hall_server.settings import Settings
 from realtime.asgi import DIRECT
+from realtime.closes import CloseCode
 
 _TEXT, _BINARY = 0x81, 0x82  # FIN + opcode: every message is one unfragmented frame
 _MEDIUM = struct.Struct("!BBH")
@@ -66,6 +78,7 @@ class HallWebSocketProtocol(WebSocketsSansIOProtocol):
     """uvicorn's sans-I/O WebSocket protocol with a direct side for the hall."""
 
     _receiver: Callable[[str | bytes], bool] | None = None
+    _on_stall: Callable[[], None] | None = None
     #: frames are parsed here (see the module's doc); False: by websockets
     _own_parser = False
     _rest = b""
@@ -174,6 +187,33 @@ class HallWebSocketProtocol(WebSocketsSansIOProtocol):
     def set_receiver(self, receiver: Callable[[str | bytes], bool] | None) -> None:
         self._receiver = receiver
 
+    def set_on_stall(self, on_stall: Callable[[], None] | None) -> None:
+        self._on_stall = on_stall
+
+    def close_now(self, code: int, reason: str) -> None:
+        if self.disconnected:
+            return
+        if self.handshake_complete and not self.close_sent and self.initial_response is None:
+            with contextlib.suppress(InvalidState):
+                self.conn.send_close(code, reason)
+                self.transport.write(b"".join(self.conn.data_to_send()))
+            self.close_sent = True
+        self.transport.abort()
+
+    def keepalive_timeout(self) -> None:
+        """A keepalive ping went unanswered for ``ws_ping_timeout``: the client
+        stopped reading. (uvicorn's own answer, a graceful 1011 close, would
+        wait forever for the client to take its buffered data.)"""
+        self.pong_timer = None
+        self.pending_ping_payload = None
+        if self.disconnected:
+            return
+        on_stall = self._on_stall
+        if on_stall is not None and not self.close_sent:
+            on_stall()
+        else:
+            self.close_now(CloseCode.STALLED, "not reading")
+
     def send_receive_event_to_app(self) -> None:
         receiver = self._receiver
         if receiver is not None and not self.close_sent and self.queue.empty():
@@ -194,8 +234,14 @@ class HallWebSocketProtocol(WebSocketsSansIOProtocol):
 
 def uvicorn_config(app: Any, settings: Settings, **overrides: Any) -> uvicorn.Config:
     """The uvicorn configuration of ``hall-server serve`` (the tests use it too)."""
+    # A client must answer a keepalive ping within the stall limit less the ping
+    # interval: then one that stops reading right after a pong is closed within
+    # stall_close_s of its last read.
+    ping_interval = settings.stall_close_s / 4
     options: dict[str, Any] = {
         "ws": HallWebSocketProtocol,
+        "ws_ping_interval": ping_interval,
+        "ws_ping_timeout": settings.stall_close_s - ping_interval,
         "ws_per_message_deflate": False,  # measured: ~2.7x CPU for little gain on quantised frames
         "ws_max_size": max(65536, settings.limits.max_message_bytes * 4),
         "access_log": False,  # our own access log omits client addresses

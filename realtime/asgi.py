@@ -43,6 +43,18 @@ class Direct(Protocol):
         returns False for is queued for ``receive()`` as usual. None stops it."""
         ...
 
+    def set_on_stall(self, on_stall: Callable[[], None] | None) -> None:
+        """Call ``on_stall`` when the client has stopped reading (it left a
+        keepalive ping unanswered for the stall limit), instead of closing
+        the connection with 4008 at once. None restores that default."""
+        ...
+
+    def close_now(self, code: int, reason: str) -> None:
+        """Close without waiting for the client: queue the close frame if the
+        connection is still open, then drop the TCP connection. For a client
+        that does not read, which would never take a graceful close."""
+        ...
+
 
 class AsgiSocket:
     """One hall WebSocket over raw ASGI ``receive``/``send``."""

@@ -34,6 +34,8 @@ from realtime.tick_stats import TickRecord
 
 log = logging.getLogger(__name__)
 
+_STALLED_REASON = "not reading: closed to protect the hall"
+
 
 class Socket(Protocol):
     """What the runtime needs of a WebSocket (:class:`~realtime.asgi.AsgiSocket`,
@@ -164,6 +166,12 @@ class HallRuntime:
     def attach(self, avatar_id: int, socket: Socket, direct: Direct | None = None) -> Connection:
         conn = Connection(avatar_id, socket, direct)
         conn.mailbox.on_put = functools.partial(self._start_writer, conn)
+        if direct is not None:
+            # The server finds a client that stopped reading even when nothing
+            # backs up here (a quiet hall sends too little to fill any buffer).
+            direct.set_on_stall(
+                functools.partial(self.close, conn, CloseCode.STALLED, _STALLED_REASON)
+            )
         self.connections[avatar_id] = conn
         self.flush()
         return conn
@@ -214,6 +222,14 @@ class HallRuntime:
 
     async def _close(self, conn: Connection, code: CloseCode, reason: str) -> None:
         writer = conn.writer
+        if code is CloseCode.STALLED and conn.direct is not None:
+            # The client does not read: nothing queued would reach it, and a
+            # graceful close would keep the connection (and its full buffers)
+            # open until it did. Drop it now.
+            if writer is not None:
+                writer.cancel()
+            conn.direct.close_now(int(code), reason)
+            return
         if writer is not None:
             # Let the writer flush what is queued (an error explaining the close),
             # but never wait long for a client that is not reading.
@@ -225,6 +241,8 @@ class HallRuntime:
 
     def release(self, conn: Connection, *, left: bool) -> None:
         """The socket is gone: detach the avatar (kept for resume) or remove it."""
+        if conn.direct is not None and conn.closer is None:
+            conn.direct.set_on_stall(None)
         if self.connections.get(conn.avatar_id) is conn:
             del self.connections[conn.avatar_id]
             if self.hall.has(conn.avatar_id):
@@ -310,7 +328,7 @@ class HallRuntime:
         for conn in list(conns.values()):
             since = conn.mailbox.pending_since()
             if conn.mailbox.overflowed or (since is not None and since < limit):
-                self.close(conn, CloseCode.STALLED, "not reading: closed to protect the hall")
+                self.close(conn, CloseCode.STALLED, _STALLED_REASON)
         if result.accepted:
             self.metrics.moves.labels("accepted").inc(result.accepted)
         if result.corrected:
