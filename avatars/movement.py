@@ -52,7 +52,10 @@ def read_number(value: object, field: str) -> float:
     """A JSON number that is finite, or an error naming the field."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise InvalidInput(f"{field} must be a number", code="bad_type")
-    number = float(value)
+    try:
+        number = float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        number = math.inf
     if not math.isfinite(number):
         raise InvalidInput(f"{field} must be finite", code="bad_value")
     return number

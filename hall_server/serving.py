@@ -39,6 +39,7 @@ Measured at 1,000 walking clients: BENCHMARKS.md section 1.
 from __future__ import annotations
 
 import contextlib
+import logging
 import struct
 from collections.abc import Callable
 from typing import Any
@@ -56,6 +57,8 @@ except ImportError:  # a websockets build without its C extension
 from hall_server.settings import Settings
 from realtime.asgi import DIRECT
 from realtime.closes import CloseCode
+
+log = logging.getLogger(__name__)
 
 _TEXT, _BINARY = 0x81, 0x82  # FIN + opcode: every message is one unfragmented frame
 _MEDIUM = struct.Struct("!BBH")
@@ -215,21 +218,33 @@ class HallWebSocketProtocol(WebSocketsSansIOProtocol):
             self.close_now(CloseCode.STALLED, "not reading")
 
     def send_receive_event_to_app(self) -> None:
-        receiver = self._receiver
-        if receiver is not None and not self.close_sent and self.queue.empty():
-            frames = self.frames
-            data = frames[0] if len(frames) == 1 else b"".join(frames)
-            message: str | bytes = data
-            if self.curr_msg_data_type == "text":
-                try:
-                    message = data.decode()
-                except UnicodeDecodeError:
-                    super().send_receive_event_to_app()  # uvicorn closes with 1007
-                    return
-            if receiver(message):
-                self.frames = []
+        frames = self.frames
+        data = frames[0] if len(frames) == 1 else b"".join(frames)
+        message: str | bytes = data
+        if self.curr_msg_data_type == "text" and not self.close_sent:
+            try:
+                message = data.decode()
+            except UnicodeDecodeError:
+                self._refuse_invalid_utf8()
                 return
-        super().send_receive_event_to_app()
+        receiver = self._receiver
+        if (
+            receiver is not None
+            and not self.close_sent
+            and self.queue.empty()
+            and receiver(message)
+        ):
+            self.frames = []
+            return
+        super().send_receive_event_to_app()  # decodes again: the reader's path, rare
+
+    def _refuse_invalid_utf8(self) -> None:
+        """Close with 1007, as uvicorn does, but without its ERROR and traceback:
+        a client's bad frame is not a server failure."""
+        self.frames = []
+        log.info("closed a WebSocket that sent a text frame that is not UTF-8 (1007)")
+        self.conn.send_close(1007)
+        self.handle_parser_exception()
 
 
 def uvicorn_config(app: Any, settings: Settings, **overrides: Any) -> uvicorn.Config:

@@ -13,6 +13,7 @@ import dataclasses
 import functools
 import json
 import logging
+import re
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -76,7 +77,22 @@ def parse_message(text: str) -> dict[str, Any]:
         raise InvalidInput("message must be a JSON object", code="bad_type")
     if not isinstance(value.get("type"), str):
         raise InvalidInput("message needs a string field 'type'", code="bad_type")
+    # A frame is valid UTF-8, so a lone surrogate can only come from a \uD8xx..\uDFxx
+    # escape; such a string cannot be encoded to send on. Checked only then.
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text) and _has_lone_surrogate(value):
+        raise InvalidInput("strings must not hold unpaired surrogates", code="bad_value")
     return value
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _has_lone_surrogate(value: object) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _seq(msg: dict[str, Any]) -> int:
