@@ -54,6 +54,7 @@ try:
 except ImportError:  # a websockets build without its C extension
     from websockets.utils import apply_mask
 
+from hall_server.logs import install_client_address_filter
 from hall_server.settings import Settings
 from realtime.asgi import DIRECT
 from realtime.closes import CloseCode
@@ -249,6 +250,7 @@ class HallWebSocketProtocol(WebSocketsSansIOProtocol):
 
 def uvicorn_config(app: Any, settings: Settings, **overrides: Any) -> uvicorn.Config:
     """The uvicorn configuration of ``hall-server serve`` (the tests use it too)."""
+    install_client_address_filter()  # uvicorn's WebSocket lines name the client
     # A client must answer a keepalive ping within the stall limit less the ping
     # interval: then one that stops reading right after a pong is closed within
     # stall_close_s of its last read.
