@@ -281,7 +281,19 @@ def create_app(settings: Settings) -> FastAPI:
     async def board_feed(websocket: WebSocket, hall_id: str) -> None:
         """The board as a feed: the current board, then every change."""
         counters: CounterHub | None = websocket.app.state.counters.get(hall_id)
+        gateway: Gateway = websocket.app.state.gateway
+        address = websocket.client.host if websocket.client else "unknown"
         await websocket.accept()
+        # Counted with the hall sockets: one per-address limit for every socket.
+        if not gateway.addresses.acquire(address):
+            await gateway.refuse_too_many(websocket)
+            return
+        try:
+            await _feed_board(websocket, counters)
+        finally:
+            gateway.addresses.release(address)
+
+    async def _feed_board(websocket: WebSocket, counters: CounterHub | None) -> None:
         if counters is None:
             await websocket.close(4004, "no hall with counters with this id")
             return

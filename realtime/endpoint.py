@@ -18,7 +18,7 @@ import secrets
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from avatars.model import Appearance, check_display_name
 from counters.commands import COMMANDS
@@ -39,13 +39,21 @@ from realtime.calls.model import MAX_SDP_BYTES
 from realtime.closes import CloseCode
 from realtime.counter_hub import CounterHub
 from realtime.hall import PROXIMITY, Identity
-from realtime.limits import TokenBucket
+from realtime.limits import AddressCounter, TokenBucket
 from realtime.runtime import Connection, HallRuntime
 
 log = logging.getLogger(__name__)
 
 #: Verifies a token; returns who it is and the hall the token is limited to (or None).
 Authenticate = Callable[[str], tuple[Identity, str | None]]
+
+
+class Refusable(Protocol):
+    """A WebSocket that can be refused: ours (AsgiSocket) or Starlette's."""
+
+    async def send_text(self, data: str) -> None: ...
+
+    async def close(self, code: int = 1000, reason: str | None = None) -> None: ...
 
 
 @dataclass
@@ -132,7 +140,8 @@ class Gateway:
         self.limits = limits
         self.join_timeout_s = join_timeout_s
         self.metrics = metrics
-        self._per_address: dict[str, int] = {}
+        #: connections per client address, shared with the board feed (hall_server.app)
+        self.addresses = AddressCounter(limits.max_connections_per_address)
         # Counted in plain ints per message and added to Prometheus when it scrapes:
         # two inc() per message were about 3.5 % of the core at 10,000 moves a second.
         self._messages_in = {t: metrics.messages_in.labels(t) for t in (*_KNOWN, "other")}
@@ -143,23 +152,21 @@ class Gateway:
     async def serve(self, ws: AsgiSocket, hall_id: str) -> None:
         address = ws.host
         await ws.accept()
-        if self._per_address.get(address, 0) >= self.limits.max_connections_per_address:
-            await self._refuse(
-                ws,
-                CloseCode.ABUSIVE,
-                "too_many_connections",
-                "too many connections from your address",
-            )
+        if not self.addresses.acquire(address):
+            await self.refuse_too_many(ws)
             return
-        self._per_address[address] = self._per_address.get(address, 0) + 1
         self.metrics.connections.labels(hall_id).inc()
         try:
             await self._serve(ws, hall_id)
         finally:
             self.metrics.connections.labels(hall_id).dec()
-            self._per_address[address] -= 1
-            if not self._per_address[address]:
-                del self._per_address[address]
+            self.addresses.release(address)
+
+    async def refuse_too_many(self, ws: Refusable) -> None:
+        """Refuse a connection over its address's limit (any WebSocket route)."""
+        await self._refuse(
+            ws, CloseCode.ABUSIVE, "too_many_connections", "too many connections from your address"
+        )
 
     async def _serve(self, ws: AsgiSocket, hall_id: str) -> None:
         runtime = self.runtimes.get(hall_id)
@@ -400,7 +407,7 @@ class Gateway:
             raise InvalidInput("the join must be a JSON text frame within the size limit")
         return str(text)
 
-    async def _refuse(self, ws: AsgiSocket, close: CloseCode, code: str, message: str) -> None:
+    async def _refuse(self, ws: Refusable, close: CloseCode, code: str, message: str) -> None:
         self.metrics.errors.labels(code).inc()
         self.metrics.closes.labels(str(int(close))).inc()
         try:

@@ -1,4 +1,4 @@
-"""Per-client rate limiting (pure, time passed in)."""
+"""Per-client rate limiting and per-address connection counting (pure, time passed in)."""
 
 from __future__ import annotations
 
@@ -35,3 +35,32 @@ class TokenBucket:
             self.strikes = 0
         self.strikes += 1
         return False
+
+
+class AddressCounter:
+    """Open connections per client address, against one limit.
+
+    Shared by every WebSocket route (the hall socket and the board feed), so
+    that no route is a way around the limit.
+    """
+
+    __slots__ = ("_counts", "limit")
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._counts: dict[str, int] = {}
+
+    def acquire(self, address: str) -> bool:
+        """Count one more connection from ``address``; False (not counted) at the limit."""
+        count = self._counts.get(address, 0)
+        if count >= self.limit:
+            return False
+        self._counts[address] = count + 1
+        return True
+
+    def release(self, address: str) -> None:
+        count = self._counts.get(address, 0) - 1
+        if count > 0:
+            self._counts[address] = count
+        else:
+            self._counts.pop(address, None)
