@@ -10,7 +10,10 @@ import enum
 import re
 from dataclasses import dataclass, field
 
+from avatars.names import check_display_name
 from hall_server.errors import InvalidInput
+
+__all__ = ["check_display_name"]  # the one rule for names lives in avatars.names
 
 
 class Role(enum.StrEnum):
@@ -138,19 +141,6 @@ class Identity:
     #: A signed-in citizen's own NIK (from the sealed token claim), for filing in their
     #: name; None for guests and staff. Never shown, logged or compared.
     nik: str | None = field(default=None, repr=False, compare=False)
-
-
-_NAME = re.compile(r"^[^\x00-\x1f\x7f]{1,40}$")
-
-
-def check_display_name(raw: object) -> str:
-    """A display name: 1..40 printable characters, trimmed."""
-    if not isinstance(raw, str):
-        raise InvalidInput("display_name must be a string", code="bad_type")
-    name = raw.strip()
-    if not _NAME.match(name):
-        raise InvalidInput("display_name must be 1..40 printable characters", code="bad_value")
-    return name
 
 
 @dataclass(frozen=True, slots=True)

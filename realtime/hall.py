@@ -27,6 +27,7 @@ from numpy.typing import NDArray
 
 from avatars.model import Anim, Appearance, Emote, Flag, Identity, Profile, Role
 from avatars.movement import FloorQueries, MoveRules, accept_steps, check_proposal
+from avatars.names import clean_chat_text
 from hall_server.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound
 from realtime import codec
 from realtime.interest import CellGrid
@@ -328,7 +329,7 @@ class Hall:
         av = self._avatars[slot]
         if not isinstance(text, str):
             raise InvalidInput("text must be a string", code="bad_type")
-        text = text.strip()
+        text = clean_chat_text(text)  # no control or bidi characters (docs/protocol.md)
         if not text:
             raise InvalidInput("text is empty", code="bad_value")
         if len(text) > self.rules.max_chat_chars:

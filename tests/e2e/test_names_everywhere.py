@@ -1,0 +1,81 @@
+"""The same display-name rule at the REST sign-in and at the WebSocket join,
+and chat text without control or bidi characters, end to end."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import pytest
+from websockets.asyncio.client import connect
+from websockets.exceptions import ConnectionClosed
+
+from tests.e2e.server import next_json, running_server
+from tests.helpers import write_room
+
+HALL = "test-room"
+
+REFUSED_BY_BOTH = [
+    "Budi 7471014101900001",  # a NIK
+    "Budi\u202eidub",  # right-to-left override
+    "Bu\u200bdi",  # zero-width
+    "x" * 41,
+    "Siti\nAminah",
+]
+
+
+@pytest.fixture
+async def server(tmp_path: Path):
+    scene = write_room(tmp_path / "room.json", [(5.0, 5.0), (6.0, 5.0)])
+    async with running_server(tmp_path / "data", scene_files=(scene,)) as srv:
+        yield srv
+
+
+@pytest.mark.parametrize("name", REFUSED_BY_BOTH)
+async def test_the_rest_sign_in_refuses_the_name(server, name):
+    r = await server.http.post(
+        "/api/v1/auth/guest/token", json={"display_name": name, "role": "guest"}
+    )
+    assert r.status_code == 400
+    assert r.json()["error"]["code"] == "bad_value"
+
+
+@pytest.mark.parametrize("name", REFUSED_BY_BOTH)
+async def test_the_join_refuses_the_name(server, name):
+    ws = await connect(server.ws_url(HALL))
+    token = await server.guest_token("tamu")
+    await ws.send(json.dumps({"type": "join", "token": token, "display_name": name}))
+    assert (await next_json(ws, "error"))["code"] == "bad_value"
+    with pytest.raises(ConnectionClosed):
+        async with asyncio.timeout(5):
+            while True:
+                await ws.recv()
+    assert ws.close_code == 4000
+
+
+async def test_both_trim_a_good_name_alike(server):
+    r = await server.http.post(
+        "/api/v1/auth/guest/token", json={"display_name": "  Siti   Aminah ", "role": "guest"}
+    )
+    assert r.status_code == 200
+    _, welcome = await server.join(HALL, r.json()["token"])
+    assert welcome["you"]["name"] == "Siti Aminah"
+    _, welcome = await server.join(
+        HALL, await server.guest_token("tamu"), display_name="  Siti   Aminah "
+    )
+    assert welcome["you"]["name"] == "Siti Aminah"
+
+
+async def test_chat_text_reaches_others_without_bidi_or_control_characters(server):
+    speaker, _ = await server.join(HALL, await server.guest_token("a"))
+    listener, _ = await server.join(HALL, await server.guest_token("b"))
+    await speaker.send(
+        json.dumps({"type": "chat", "text": "harga \u202e001 ,9\u202c rupiah\x07\x1b[2J"})
+    )
+    line = await next_json(listener, "chat")
+    assert line["text"] == "harga 001 ,9 rupiah[2J"
+    await speaker.send(json.dumps({"type": "chat", "text": "\u202e\u2066"}))
+    assert (await next_json(speaker, "error"))["code"] == "bad_value"  # nothing left: empty
+    await speaker.close()
+    await listener.close()
