@@ -10,6 +10,7 @@ import enum
 import re
 from dataclasses import dataclass, field
 
+from avatars.model_urls import check_model_url
 from avatars.names import check_display_name
 from hall_server.errors import InvalidInput
 
@@ -96,17 +97,14 @@ class Appearance:
     colors: tuple[tuple[str, str], ...] = ()
 
     @classmethod
-    def parse(cls, raw: object) -> Appearance:
-        """Validate the ``appearance`` object of a join message."""
+    def parse(cls, raw: object, model_url_prefixes: tuple[str, ...] = ()) -> Appearance:
+        """Validate the ``appearance`` object of a join message; ``model_url_prefixes``
+        is the operator's allow-list of model URL prefixes (avatars.model_urls)."""
         if raw is None:
             return cls()
         if not isinstance(raw, dict):
             raise InvalidInput("appearance must be an object", code="bad_type")
-        model = raw.get("model_url", DEFAULT_MODEL_URL)
-        if not isinstance(model, str) or not 1 <= len(model) <= 300:
-            raise InvalidInput("appearance.model_url must be a string of 1..300 characters")
-        if not (model.endswith((".glb", ".gltf", ".vrm"))):
-            raise InvalidInput("appearance.model_url must name a .glb, .gltf or .vrm file")
+        model = check_model_url(raw.get("model_url", DEFAULT_MODEL_URL), model_url_prefixes)
         colors = raw.get("colors", {})
         if not isinstance(colors, dict):
             raise InvalidInput("appearance.colors must be an object", code="bad_type")

@@ -173,6 +173,7 @@ def create_app(settings: Settings) -> FastAPI:
             limits=settings.limits,
             join_timeout_s=settings.join_timeout_s,
             metrics=metrics,
+            model_url_prefixes=settings.model_url_prefixes,
         )
         # Start-up objects (scenes, catalogue, engine) never die: keep them out of GC scans.
         gc.collect()

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from avatars.model_urls import is_allowed_prefix
 from hall_server.errors import InvalidInput
 
 Environment = Literal["development", "production"]
@@ -167,6 +168,10 @@ class Settings:
     recording_retention_s: float = 90 * 86400.0
     #: How often expired recordings are looked for.
     recording_sweep_s: float = 3600.0
+    #: Comma-separated URL prefixes (``https://host/path/``) under which avatar models
+    #: may be named in ``appearance.model_url``, besides the hall's own ``/assets/``.
+    #: Empty: the hall's assets only (a model URL is fetched by every viewer).
+    model_url_allow: str = ""
     #: Log as one JSON object per line.
     log_json: bool = False
     #: Log level name.
@@ -188,6 +193,11 @@ class Settings:
     def ice_servers(self) -> tuple[dict[str, Any], ...]:
         """``call_ice_servers`` parsed (checked by :meth:`check`)."""
         return tuple(json.loads(self.call_ice_servers or "[]"))
+
+    @property
+    def model_url_prefixes(self) -> tuple[str, ...]:
+        """``model_url_allow`` split (checked by :meth:`check`)."""
+        return tuple(p.strip() for p in self.model_url_allow.split(",") if p.strip())
 
     @property
     def host_addresses(self) -> tuple[str, ...] | None:
@@ -263,6 +273,11 @@ class Settings:
             raise InvalidInput(
                 "HALL_COUNTER_MAX_RECALLS must be 0 or more and the HALL_COUNTER_*_S times positive"
             )
+        for prefix in self.model_url_prefixes:
+            if not is_allowed_prefix(prefix):
+                raise InvalidInput(
+                    "HALL_MODEL_URL_ALLOW entries must be http(s)://host/path/ ending in '/'"
+                )
         if self.environment == "production" and not self.secret_key:
             raise InvalidInput("HALL_SECRET_KEY is required when HALL_ENVIRONMENT=production")
 

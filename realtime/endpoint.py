@@ -133,9 +133,12 @@ class Gateway:
         limits: Limits,
         join_timeout_s: float,
         metrics: Metrics,
+        model_url_prefixes: tuple[str, ...] = (),
     ) -> None:
         self.runtimes = runtimes
         self.counters = dict(counters or {})
+        #: the operator's allow-list for appearance.model_url (HALL_MODEL_URL_ALLOW)
+        self.model_url_prefixes = model_url_prefixes
         self.authenticate = authenticate
         self.limits = limits
         self.join_timeout_s = join_timeout_s
@@ -220,7 +223,7 @@ class Gateway:
             if "display_name" in msg:
                 name = check_display_name(msg["display_name"])
                 identity = dataclasses.replace(identity, display_name=name)
-            appearance = Appearance.parse(msg.get("appearance"))
+            appearance = Appearance.parse(msg.get("appearance"), self.model_url_prefixes)
             hall, now = runtime.hall, runtime.clock()
             resume = msg.get("resume_token")
             avatar_id = hall.avatar_for_resume(resume) if isinstance(resume, str) else None

@@ -79,3 +79,30 @@ async def test_chat_text_reaches_others_without_bidi_or_control_characters(serve
     assert (await next_json(speaker, "error"))["code"] == "bad_value"  # nothing left: empty
     await speaker.close()
     await listener.close()
+
+
+@pytest.mark.parametrize(
+    "url", ["http://evil.example/x.glb", "javascript:alert(1)//x.glb", "../../etc/passwd.glb"]
+)
+async def test_a_join_with_a_foreign_model_url_is_refused(server, url):
+    ws = await connect(server.ws_url(HALL))
+    token = await server.guest_token("tamu")
+    await ws.send(json.dumps({"type": "join", "token": token, "appearance": {"model_url": url}}))
+    assert (await next_json(ws, "error"))["code"] == "bad_value"
+    with pytest.raises(ConnectionClosed):
+        async with asyncio.timeout(5):
+            while True:
+                await ws.recv()
+    assert ws.close_code == 4000
+
+
+async def test_an_allow_listed_model_url_is_relayed(tmp_path: Path):
+    scene = write_room(tmp_path / "room.json", [(5.0, 5.0)])
+    cdn = "https://cdn.example.go.id/avatars/"
+    async with running_server(
+        tmp_path / "data", scene_files=(scene,), model_url_allow=cdn
+    ) as server:
+        _, welcome = await server.join(
+            HALL, await server.guest_token("tamu"), appearance={"model_url": cdn + "a.glb"}
+        )
+        assert welcome["you"]["appearance"]["model_url"] == cdn + "a.glb"
