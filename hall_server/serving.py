@@ -113,17 +113,26 @@ class HallWebSocketProtocol(WebSocketsSansIOProtocol):
             )
 
     def _parse(self, buf: bytes) -> None:
+        # Each check decides at the same byte as the websockets parser would, so
+        # a bad frame is refused as early, by the library, as without this parser
+        # (tests/realtime/test_frame_parser_differential.py).
         pos, end = 0, len(buf)
         max_size = self.config.ws_max_size
-        while end - pos >= 6 and not self.close_sent:
-            first, second = buf[pos], buf[pos + 1]
-            if (first != _MASKED_TEXT and first != _MASKED_PONG) or second < 0x80:
+        while pos < end and not self.close_sent:
+            first = buf[pos]
+            if first != _MASKED_TEXT and first != _MASKED_PONG:
+                break
+            if end - pos < 2:
+                self._rest = buf[pos:]
+                return
+            second = buf[pos + 1]
+            if second < 0x80:  # not masked
                 break
             length = second & 0x7F
             if length < 126:
                 start = pos + 6
-            elif length == 126:
-                if end - pos < 8:
+            elif length == 126 and first == _MASKED_TEXT:  # a control frame is < 126
+                if end - pos < 4:
                     self._rest = buf[pos:]
                     return
                 length = (buf[pos + 2] << 8) | buf[pos + 3]
@@ -145,13 +154,9 @@ class HallWebSocketProtocol(WebSocketsSansIOProtocol):
                     break
                 self._deliver(text)
             pos = start + length
-        else:
-            if pos == end:
-                self._rest = b""
-                return
-            if not self.close_sent:  # an incomplete header
-                self._rest = buf[pos:]
-                return
+        if pos == end:
+            self._rest = b""
+            return
         # Anything else: the websockets parser from here on.
         self._own_parser, self._rest = False, b""
         super().data_received(buf[pos:])
