@@ -69,7 +69,7 @@ async def test_websocket_accept_and_refusal_lines_carry_no_client_address(tmp_pa
 async def _exercise(port: int) -> list[int]:
     """Wait for the server; open an accepted socket, a refused one; their local ports."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        async with asyncio.timeout(30):
+        async with asyncio.timeout(90):  # a busy machine: start-up runs migrations
             while True:
                 try:
                     if (await http.get("/healthz")).status_code < 500:
@@ -90,7 +90,7 @@ async def _exercise(port: int) -> list[int]:
 
 async def _until_closed(ws: ClientConnection) -> None:
     with contextlib.suppress(ConnectionClosed):
-        async with asyncio.timeout(10):
+        async with asyncio.timeout(30):
             async for _ in ws:
                 pass
 
