@@ -95,9 +95,10 @@ def handoff_router() -> APIRouter:
     async def list_dead_letters(
         request: Request,
         hall_id: str,
-        _claims: Annotated[Claims, Depends(require_role("officer", "supervisor", "admin"))],
+        _claims: Annotated[Claims, Depends(require_role("officer", "supervisor"))],
     ) -> list[dict[str, Any]]:
-        """Applications the hall gave up delivering (officers may send them again)."""
+        """Applications the hall gave up delivering (officers and supervisors only: they
+        hold citizens' applications; an admin manages accounts, not applications)."""
         async with request.app.state.sessions() as db:
             rows = await dead_letters(db, hall_id)
         return [
@@ -115,9 +116,11 @@ def handoff_router() -> APIRouter:
     async def retry_dead_letter(
         request: Request,
         application_id: str,
-        claims: Annotated[Claims, Depends(require_role("officer", "supervisor", "admin"))],
+        claims: Annotated[Claims, Depends(require_role("officer", "supervisor"))],
     ) -> dict[str, str]:
-        """Send a dead letter again (same idempotency key: still filed only once)."""
+        """Send a dead letter again (same idempotency key: still filed only once).
+
+        Officers and supervisors only, like the list."""
         async with request.app.state.sessions.begin() as db:
             change = await retry_dead(
                 db, application_id, officer=claims.subject, now=datetime.now(UTC)
