@@ -39,6 +39,7 @@ from hall_server.handoff_api import handoff_router
 from hall_server.handoff_setup import Handoff
 from hall_server.journal import DatabaseJournal
 from hall_server.metrics import Metrics
+from hall_server.openapi import describe_errors
 from hall_server.secrets import resolve_secret_key
 from hall_server.services_api import services_router
 from hall_server.settings import Settings
@@ -79,6 +80,12 @@ class HallApp(FastAPI):
                     await gateway.serve(AsgiSocket(scope, receive, send), hall_id)
                     return
         await super().__call__(scope, receive, send)
+
+    def openapi(self) -> dict[str, Any]:
+        """FastAPI's description with the errors this server really answers (hall_server/openapi.py)."""
+        if self.openapi_schema is None:
+            self.openapi_schema = describe_errors(super().openapi())
+        return self.openapi_schema
 
 
 class HallSummary(BaseModel):

@@ -62,7 +62,17 @@ def handoff_router() -> APIRouter:
         """A signed status callback of the back office serving ``hall_id`` (per-hall or not)."""
         return await take_callback(request, kind, hall_id)
 
-    @router.post("/api/v1/applications/lookup")
+    @router.post(
+        "/api/v1/applications/lookup",
+        # The body is parsed here (a bad one gets the same 404 as a wrong NIK), so
+        # FastAPI would not declare it.
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": LookupRequest.model_json_schema()}},
+            }
+        },
+    )
     async def lookup_application(request: Request) -> dict[str, Any]:
         """Where an application stands, by tracking code and the applicant's NIK.
 
