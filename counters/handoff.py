@@ -128,14 +128,22 @@ class DeliveryPolicy:
     batch_size: int = 100
     #: Deliveries in flight at once per worker.
     concurrency: int = 16
-    #: How long a claimed row is hidden from other workers (longer than a request).
-    claim_lease_s: float = 120.0
+    #: How long a claimed row is hidden from other workers. A live worker renews the
+    #: lease of its rows in flight (every ``renew_every_s``), so a slow back office is not
+    #: sent a row twice; a worker that died leaves rows due again this soon after.
+    claim_lease_s: float = 5.0
     #: Pause of ``run_forever`` when there was nothing to do.
     idle_s: float = 0.5
     #: Poll the back office about delivered, unfinished applications not heard of for this long.
     reconcile_after_s: float = 900.0
     #: Applications polled per reconciliation round.
     reconcile_batch: int = 100
+
+    @property
+    def renew_every_s(self) -> float:
+        """How often a worker renews the lease of its rows in flight: three times per lease,
+        so one late renewal (a busy database) still comes before the lease ends."""
+        return self.claim_lease_s / 3
 
 
 #: HTTP statuses worth retrying: the request may succeed later unchanged.

@@ -14,16 +14,18 @@ import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
+from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Query, Request, Response, WebSocket
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import text
 
 from counters.catalogue import load_catalogue
+from hall_server.api_docs import install_api_docs
 from hall_server.auth.codes import LogCodeSender, NoCodeSender
 from hall_server.auth.routes import auth_router, require_role
 from hall_server.auth.service import AuthService
@@ -39,9 +41,11 @@ from hall_server.handoff_api import handoff_router
 from hall_server.handoff_setup import Handoff
 from hall_server.journal import DatabaseJournal
 from hall_server.metrics import Metrics
+from hall_server.openapi import describe_errors
 from hall_server.secrets import resolve_secret_key
 from hall_server.services_api import services_router
 from hall_server.settings import Settings
+from hall_server.web_assets import VersionedStaticFiles, Versions, page
 from realtime.asgi import AsgiSocket
 from realtime.bus import Bus, InProcessBus, RedisBus
 from realtime.counter_hub import CounterHub
@@ -80,6 +84,12 @@ class HallApp(FastAPI):
                     await gateway.serve(AsgiSocket(scope, receive, send), hall_id)
                     return
         await super().__call__(scope, receive, send)
+
+    def openapi(self) -> dict[str, Any]:
+        """FastAPI's description with the errors this server really answers (hall_server/openapi.py)."""
+        if self.openapi_schema is None:
+            self.openapi_schema = describe_errors(super().openapi())
+        return self.openapi_schema
 
 
 class HallSummary(BaseModel):
@@ -197,7 +207,14 @@ def create_app(settings: Settings) -> FastAPI:
         version="1.0.0",
         summary="Backend of a virtual public-service hall (Mal Pelayanan Publik).",
         lifespan=lifespan,
+        # Served by install_api_docs from the package: FastAPI's own load from a CDN.
+        docs_url=None,
+        redoc_url=None,
     )
+    # Compress text answers. HTTP only: GZipMiddleware passes WebSockets through, and
+    # the hall socket is served ahead of every middleware (HallApp.__call__).
+    app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
+    install_api_docs(app)
     _install_error_handlers(app)
     _install_request_metrics(app)
     app.include_router(auth_router(), prefix="/api/v1/auth", tags=["auth"])
@@ -336,15 +353,20 @@ def create_app(settings: Settings) -> FastAPI:
         )
         return {"accepted": True}
 
-    web = resources.files("hall_server") / "web"
-    assets = resources.files("scenes") / "assets"
+    # Versioned URLs and cache headers: hall_server/web_assets.py.
+    web = Path(str(resources.files("hall_server") / "web"))
+    assets = Path(str(resources.files("scenes") / "assets"))
+    mounts = {"/web": Versions(web), "/assets": Versions(assets)}
 
     @app.get("/", include_in_schema=False)
     async def index() -> HTMLResponse:
-        return HTMLResponse((web / "index.html").read_text(encoding="utf-8"))
+        return page((web / "index.html").read_text(encoding="utf-8"), mounts)
 
-    app.mount("/web", StaticFiles(directory=str(web)), name="web")
-    app.mount("/assets", StaticFiles(directory=str(assets)), name="assets")
+    for prefix, versions in mounts.items():
+        static = VersionedStaticFiles(
+            directory=versions.directory, versions=versions, mounts=mounts
+        )
+        app.mount(prefix, static, name=prefix.strip("/"))
     return app
 
 
@@ -405,7 +427,7 @@ def _install_request_metrics(app: FastAPI) -> None:
         template = getattr(route, "path", None)
         if template is None:  # static mounts: name the mount, never the full URL
             first = request.url.path.split("/")[1] if request.url.path != "/" else ""
-            template = f"/{first}/*" if first in ("assets", "web") else "unmatched"
+            template = f"/{first}/*" if first in ("assets", "web", "docs-assets") else "unmatched"
         metrics: Metrics | None = getattr(request.app.state, "metrics", None)
         if metrics is not None:
             metrics.http_requests.labels(template, str(response.status_code)).inc()

@@ -62,7 +62,17 @@ def handoff_router() -> APIRouter:
         """A signed status callback of the back office serving ``hall_id`` (per-hall or not)."""
         return await take_callback(request, kind, hall_id)
 
-    @router.post("/api/v1/applications/lookup")
+    @router.post(
+        "/api/v1/applications/lookup",
+        # The body is parsed here (a bad one gets the same 404 as a wrong NIK), so
+        # FastAPI would not declare it.
+        openapi_extra={
+            "requestBody": {
+                "required": True,
+                "content": {"application/json": {"schema": LookupRequest.model_json_schema()}},
+            }
+        },
+    )
     async def lookup_application(request: Request) -> dict[str, Any]:
         """Where an application stands, by tracking code and the applicant's NIK.
 
@@ -95,9 +105,10 @@ def handoff_router() -> APIRouter:
     async def list_dead_letters(
         request: Request,
         hall_id: str,
-        _claims: Annotated[Claims, Depends(require_role("officer", "supervisor", "admin"))],
+        _claims: Annotated[Claims, Depends(require_role("officer", "supervisor"))],
     ) -> list[dict[str, Any]]:
-        """Applications the hall gave up delivering (officers may send them again)."""
+        """Applications the hall gave up delivering (officers and supervisors only: they
+        hold citizens' applications; an admin manages accounts, not applications)."""
         async with request.app.state.sessions() as db:
             rows = await dead_letters(db, hall_id)
         return [
@@ -115,9 +126,11 @@ def handoff_router() -> APIRouter:
     async def retry_dead_letter(
         request: Request,
         application_id: str,
-        claims: Annotated[Claims, Depends(require_role("officer", "supervisor", "admin"))],
+        claims: Annotated[Claims, Depends(require_role("officer", "supervisor"))],
     ) -> dict[str, str]:
-        """Send a dead letter again (same idempotency key: still filed only once)."""
+        """Send a dead letter again (same idempotency key: still filed only once).
+
+        Officers and supervisors only, like the list."""
         async with request.app.state.sessions.begin() as db:
             change = await retry_dead(
                 db, application_id, officer=claims.subject, now=datetime.now(UTC)

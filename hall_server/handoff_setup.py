@@ -171,6 +171,7 @@ def delivery_policy(settings: Settings) -> DeliveryPolicy:
         breaker_reset_s=settings.handoff_breaker_reset_s,
         reconcile_after_s=settings.handoff_reconcile_after_s,
         idle_s=settings.handoff_idle_s,
+        claim_lease_s=settings.handoff_claim_lease_s,
     )
 
 

@@ -141,6 +141,9 @@ class Settings:
     handoff_breaker_reset_s: float = 30.0
     #: Poll delivered, unfinished applications not heard of for this long (lost callbacks).
     handoff_reconcile_after_s: float = 900.0
+    #: How long a delivery in flight is hidden from other workers; a live worker renews
+    #: it (three times per lease), so after a crash its deliveries resume this soon.
+    handoff_claim_lease_s: float = 5.0
     #: How often an idle delivery worker looks for due applications (filed by another
     #: process, or a retry coming due); an application filed in this process wakes it.
     handoff_idle_s: float = 0.1
@@ -278,6 +281,8 @@ class Settings:
                 raise InvalidInput(
                     "HALL_MODEL_URL_ALLOW entries must be http(s)://host/path/ ending in '/'"
                 )
+        if self.handoff_claim_lease_s <= 0:
+            raise InvalidInput("HALL_HANDOFF_CLAIM_LEASE_S must be positive")
         if self.environment == "production" and not self.secret_key:
             raise InvalidInput("HALL_SECRET_KEY is required when HALL_ENVIRONMENT=production")
 

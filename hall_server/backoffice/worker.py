@@ -5,9 +5,12 @@ One round (:meth:`DeliveryWorker.run_once`) is three steps:
 1. **Claim**, in one transaction: for each back office whose circuit breaker
    lets calls through, the due pending rows, each by a conditional UPDATE on
    its ``claims`` counter (``... WHERE id = :id AND claims = :seen``), which
-   also counts the attempt and hides the row for ``claim_lease_s``. Two
-   workers (or a worker restarted after SIGKILL) never send the same row at
-   once; a row claimed by a worker that died is due again when its lease ends.
+   also counts the attempt and hides the row for ``claim_lease_s`` (a few
+   seconds). While its sends are in flight the worker renews that lease
+   (every ``renew_every_s``), so a slow back office is not sent a row twice.
+   Two workers (or a worker restarted after SIGKILL) never send the same row
+   at once; a row claimed by a worker that died is due again when its lease
+   ends, seconds after the crash.
 2. **Send**, concurrently, each with its idempotency key, through the back
    office's breaker (pybreaker: it opens after ``breaker_fail_max``
    consecutive failures; while open, that back office's rows are not claimed,
@@ -171,7 +174,14 @@ class DeliveryWorker:
             async with limit:
                 return await self._send(item)
 
-        results = await asyncio.gather(*(send(item) for item in claimed))
+        done = asyncio.Event()
+        renewing = asyncio.create_task(self._renew(claimed, now, done))
+        try:
+            results = await asyncio.gather(*(send(item) for item in claimed))
+        finally:
+            # Not cancelled: a renewal is never cut off inside its transaction.
+            done.set()
+            await renewing
         for breaker in self.breakers.values():
             breaker.note_state(now)
         changes = await self._record(claimed, results, now)
@@ -351,6 +361,41 @@ class DeliveryWorker:
                         )
                     )
         return claimed
+
+    async def _renew(self, claimed: Sequence[_Claimed], now: datetime, done: asyncio.Event) -> None:
+        """Keep the lease of ``claimed`` rows while their sends are in flight, until ``done``.
+
+        The lease stays short (a crashed worker's rows are due again within
+        seconds) without a slow back office being sent a row twice. Times
+        follow the round's ``now`` plus the time elapsed since, so a worker
+        driven by a test's clock renews on that clock. Only rows still ours
+        (same ``claims``, still pending) are renewed.
+        """
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        keys = [(item.row_id, item.claims) for item in claimed]
+        while True:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(done.wait(), timeout=self.policy.renew_every_s)
+            if done.is_set():
+                return
+            elapsed = loop.time() - started
+            until = now + timedelta(seconds=elapsed + self.policy.claim_lease_s)
+            try:
+                async with self._sessions.begin() as db:
+                    await db.execute(
+                        update(OutboxRow)
+                        .where(
+                            tuple_(OutboxRow.id, OutboxRow.claims).in_(keys),
+                            OutboxRow.state == "pending",
+                        )
+                        .values(next_attempt_at=until)
+                        .execution_options(synchronize_session=False)
+                    )
+            except Exception as exc:
+                # The next renewal may succeed; if none does the rows are sent again
+                # after the lease (the idempotency key keeps that to one filing).
+                log.warning("lease renewal failed", extra={"error": type(exc).__name__})
 
     async def _send(self, item: _Claimed) -> Receipt | BaseException:
         client = self.clients[item.route]

@@ -1,0 +1,138 @@
+"""The OpenAPI description says what the server really answers.
+
+FastAPI declares a ``422 HTTPValidationError`` for every route with a
+parameter, while this server answers every error as :class:`ErrorBody`
+(``{"error": {"code", "message"}}``, hall_server/app.py's handlers) and
+parses some bodies itself (sign-in, lookup: FastAPI's validation would echo
+a NIK). :func:`describe_errors` rewrites the generated description: every
+documented error status of each operation (:data:`ERRORS`) with the
+:class:`ErrorBody` schema, and no ``HTTPValidationError`` anywhere. A 422
+stays only where FastAPI's own validation of a query or body can fail (the
+server then answers 422 ``bad_request`` as an :class:`ErrorBody`).
+tests/e2e/test_openapi.py keeps :data:`ERRORS` and the routes in step.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+_REF = "#/components/schemas/{model}"
+
+
+class ErrorDetail(BaseModel):
+    code: str = Field(description="A documented error code (docs/protocol.md, section 8)")
+    message: str = Field(description="What went wrong, for people; never echoes the input")
+
+
+class ErrorBody(BaseModel):
+    """Every error answer of the REST API."""
+
+    error: ErrorDetail
+
+
+class Readiness(BaseModel):
+    ready: bool
+    problems: list[str] = Field(description='What is not ready: "database", "hall:<id>"')
+
+
+_AUTH = {
+    401: "`unauthenticated` or `token_expired`: no valid bearer token",
+    403: "`forbidden`: the token's role may not do this",
+}
+_BAD_BODY = {400: "`bad_json`, `too_large` or `bad_request`: the body is not a valid request"}
+_VALIDATION = "`bad_request`: a field or query parameter is invalid (the message names it)"
+_NO_HALL = {404: "`unknown_hall`: no hall with this id"}
+
+#: The error statuses of each operation, (METHOD, path) -> status -> description.
+ERRORS: dict[tuple[str, str], dict[int, str]] = {
+    ("POST", "/api/v1/auth/citizen/code"): {
+        **_BAD_BODY,
+        422: "`invalid_nik`: the NIK is not valid (the message says why)",
+        429: "`rate_limited`: too many codes asked for this NIK; wait a few minutes",
+    },
+    ("POST", "/api/v1/auth/citizen/token"): {
+        **_BAD_BODY,
+        401: "`bad_code`: the code is wrong, used or expired",
+        403: "`forbidden`: this account is disabled",
+        422: "`invalid_nik`: the NIK is not valid",
+        429: "`rate_limited`: too many wrong codes; ask for a new code",
+    },
+    ("POST", "/api/v1/auth/staff/token"): {
+        **_BAD_BODY,
+        401: "`bad_credentials`: wrong username or password",
+        403: "`forbidden`: this account is disabled",
+    },
+    ("POST", "/api/v1/auth/guest/token"): {
+        400: "`bad_json`, `too_large`, `bad_request` or `bad_value`: not a valid request",
+    },
+    ("GET", "/api/v1/services"): {
+        422: _VALIDATION,
+        503: "`unavailable`: the catalogue is not loaded",
+    },
+    ("GET", "/api/v1/services/{code}"): {
+        404: "`unknown_service`: no service has this code",
+        422: _VALIDATION,
+        503: "`unavailable`: the catalogue is not loaded",
+    },
+    ("POST", "/api/v1/applications/lookup"): {
+        404: "`not_found`: no application matches this tracking code and NIK (also for a "
+        "body that is not a valid lookup: the answer reveals nothing)",
+    },
+    ("GET", "/api/v1/halls/{hall_id}/dead-letters"): {**_AUTH},
+    ("POST", "/api/v1/applications/{application_id}/retry"): {
+        **_AUTH,
+        404: "`unknown_application`: no handed-off application with this id",
+        409: "`not_dead`: the application is not a dead letter",
+    },
+    ("GET", "/healthz"): {},
+    ("GET", "/readyz"): {},
+    ("GET", "/api/v1/halls"): {},
+    ("GET", "/api/v1/halls/{hall_id}"): {**_NO_HALL},
+    ("GET", "/api/v1/halls/{hall_id}/scene"): {**_NO_HALL},
+    ("GET", "/api/v1/halls/{hall_id}/stats"): {**_AUTH, **_NO_HALL, 422: _VALIDATION},
+    ("GET", "/api/v1/halls/{hall_id}/board"): {
+        404: "`unknown_hall`: no hall with counters with this id",
+    },
+    ("POST", "/api/v1/halls/{hall_id}/announcements"): {**_AUTH, **_NO_HALL, 422: _VALIDATION},
+}
+
+#: Answers that are not an ErrorBody: (METHOD, path) -> status -> (description, model).
+OTHER_BODIES: dict[tuple[str, str], dict[int, tuple[str, type[BaseModel]]]] = {
+    ("GET", "/readyz"): {
+        200: ("Ready", Readiness),
+        503: ("Not ready: the problems are listed", Readiness),
+    },
+}
+
+
+def _schemas(*models: type[BaseModel]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for model in models:
+        schema = model.model_json_schema(ref_template=_REF)
+        out.update(schema.pop("$defs", {}))
+        out[model.__name__] = schema
+    return out
+
+
+def _json(model: type[BaseModel]) -> dict[str, Any]:
+    return {"application/json": {"schema": {"$ref": _REF.format(model=model.__name__)}}}
+
+
+def describe_errors(schema: dict[str, Any]) -> dict[str, Any]:
+    """Rewrite a FastAPI-generated OpenAPI ``schema`` in place (and return it)."""
+    components = schema.setdefault("components", {}).setdefault("schemas", {})
+    components.update(_schemas(ErrorBody, Readiness))
+    for path, operations in schema.get("paths", {}).items():
+        for method, operation in operations.items():
+            key = (method.upper(), path)
+            responses: dict[str, Any] = operation.setdefault("responses", {})
+            responses.pop("422", None)  # FastAPI's HTTPValidationError: never answered
+            for status, description in sorted(ERRORS.get(key, {}).items()):
+                responses[str(status)] = {"description": description, "content": _json(ErrorBody)}
+            for status, (description, model) in OTHER_BODIES.get(key, {}).items():
+                responses[str(status)] = {"description": description, "content": _json(model)}
+    for unused in ("HTTPValidationError", "ValidationError"):
+        components.pop(unused, None)
+    return schema
