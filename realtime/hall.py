@@ -58,6 +58,9 @@ class HallRules:
     spectator_max_avatars: int = 0
     #: A view is chosen again at most once per this many ticks (staggered over viewers).
     view_reselect_ticks: int = 4
+    #: Avatars in view beyond the nearest quarter of K are updated once per this many
+    #: ticks (staggered), with their latest state; the nearest at every tick.
+    view_far_every_ticks: int = 4
     move: MoveRules = field(default_factory=MoveRules)
 
 
@@ -124,8 +127,10 @@ class _Avatar:
     #: driven by the server (demo citizens, bots): a body that views nothing
     driven: bool = False
     detached_at: float = 0.0
-    #: slots this viewer sees, sorted (itself included): at most K + pins + 1
+    #: slots this viewer sees, sorted (itself included): at most K + 1
     view: NDArray[np.int32] = field(default_factory=lambda: _NO_SLOTS)
+    #: per slot of ``view``: updated at every tick (itself, pins, the nearest K / 4)
+    near: NDArray[np.bool_] = field(default_factory=lambda: _NO_FLAGS)
     #: the tick at which the view was last chosen
     chosen_at: int = -1
     #: avatar ids always in this viewer's view (the staff of its counter)
@@ -207,6 +212,8 @@ class Hall:
         # which slots without a cell, -1, also index): views there are chosen again.
         self._changed_at = np.full(self.grid.size + 1, -1, dtype=np.int64)
         self._stale: set[int] = set()  # viewer slots whose view must be chosen at the next tick
+        # per slot: the last tick it changed (far viewers get it on its turn)
+        self._changed_tick = np.full(cap, _NEVER, dtype=np.int64)
         self._channels: dict[str, set[int]] = {}  # private channel -> member slots
         self._control: dict[int, list[str]] = {}  # avatar id -> JSON texts
         self._ended: list[tuple[str, str]] = []  # (session id, reason) of ended sessions
@@ -259,6 +266,7 @@ class Hall:
         self.active[slot] = True
         self.body[slot] = has_body
         self.dirty[slot] = False
+        self._changed_tick[slot] = _NEVER
         self.pending[slot] = False
         self.last_move_at[slot] = now
         cell = int(self.grid.cells_of(self.pos[slot : slot + 1])[0])
@@ -302,7 +310,7 @@ class Hall:
         self.flags[slot] |= np.uint8(Flag.IDLE)
         self.dirty[slot] = True
         self.pending[slot] = False
-        av.view = _NO_SLOTS
+        av.view, av.near = _NO_SLOTS, _NO_FLAGS
         self._stale.discard(slot)
         self._control.pop(avatar_id, None)
 
@@ -451,37 +459,60 @@ class Hall:
         accepted, corrected = self._apply_moves(now)
         self._update_cells()
         changes = self._choose_views()
-        records = codec.quantise(self.ids, self.pos, self.yaw, self.anim, self.flags)
+        # Plain 12-byte items: taking rows of these is several times faster than of records.
+        records = codec.quantise(self.ids, self.pos, self.yaw, self.anim, self.flags).view("V12")
+        tick = self.tick_count
+        every = max(1, self.rules.view_far_every_ticks)
+        self._changed_tick[self.dirty] = tick
+        # Far avatars are sent on their turn, with what changed since their last turn.
+        turn = np.arange(len(self.active)) % every == tick % every
+        far_due = turn & (self._changed_tick > tick - every)
+        # Every viewer's view in one flat array: what each is sent is then picked and
+        # encoded for all of them at once, and only sliced apart per viewer.
+        viewers = [av for av in self._avatars.values() if av.attached]
         frames: dict[int, bytes] = {}
-        dirty = self.dirty
-        for slot, av in self._avatars.items():
-            if not av.attached:
-                continue
-            seen = av.view
-            entered, left = changes.get(slot, (_NO_SLOTS, _NO_SLOTS))
+        if not viewers:
+            self._end_tick()
+            return TickResult(frames, expired, accepted, corrected)
+        flat = np.concatenate([av.view for av in viewers])
+        send = self.dirty[flat] & np.concatenate([av.near for av in viewers])
+        send |= far_due[flat]
+        sizes = np.fromiter((len(av.view) for av in viewers), dtype=np.int64, count=len(viewers))
+        starts = np.cumsum(sizes) - sizes
+        sent = np.zeros(len(flat) + 1, dtype=np.int64)  # records sent before each position
+        np.cumsum(send, out=sent[1:])
+        blob = records.take(flat[send]).tobytes()
+        begin = (sent[starts] * codec.RECORD_SIZE).tolist()
+        ends = (sent[starts + sizes] * codec.RECORD_SIZE).tolist()
+        for i, av in enumerate(viewers):
+            came, left = changes.get(av.slot, (_NO_SLOTS, _NO_SLOTS))
+            entered = came
             if av.avatar_id in lagging:
-                frame = codec.encode_frame(
-                    self.tick_count, entered=records[seen].tobytes(), full=True
-                )
+                frame = codec.encode_frame(tick, entered=records.take(av.view).tobytes(), full=True)
             else:
-                updated = seen[dirty[seen]]  # entered ones that moved come as updates
-                if not (len(updated) or len(entered) or len(left)):
+                updated = blob[begin[i] : ends[i]]
+                if not (updated or len(entered) or len(left)):
                     continue
-                fresh = entered[~dirty[entered]] if len(entered) else entered
+                if len(entered):  # entered ones that are updated anyway come as updates
+                    place = starts[i] + np.searchsorted(av.view, entered)
+                    entered = entered[~send[place]]
                 frame = codec.encode_frame(
-                    self.tick_count,
-                    entered=records[fresh].tobytes(),
-                    updated=(records[updated].tobytes(),),
+                    tick,
+                    entered=records.take(entered).tobytes(),
+                    updated=(updated,),
                     left=self.ids[left] if len(left) else None,
                 )
-            if len(entered):
-                profiles = ",".join(self._avatars[s].profile_json for s in entered.tolist())
+            if len(came):
+                profiles = ",".join(self._avatars[s].profile_json for s in came.tolist())
                 self._queue(av.avatar_id, '{"type":"profiles","avatars":[' + profiles + "]}")
             frames[av.avatar_id] = frame
+        self._end_tick()
+        return TickResult(frames, expired, accepted, corrected)
+
+    def _end_tick(self) -> None:
         self.dirty[:] = False
         self._free.extend(self._freed_this_tick)
         self._freed_this_tick.clear()
-        return TickResult(frames, expired, accepted, corrected)
 
     # ---------------------------------------------------------------- views
 
@@ -548,19 +579,24 @@ class Hall:
                 groups.setdefault(int(self.cell[slot]) if self.body[slot] else -1, []).append(av)
         self._stale.clear()
         changes: dict[int, tuple[NDArray[np.int32], NDArray[np.int32]]] = {}
+        mark = np.zeros(len(self.active), dtype=np.bool_)  # scratch: faster than setdiff1d
         for cell, group in groups.items():
-            for av, new in self._select(cell, group):
+            for av, new, near in self._select(cell, group):
                 old = av.view
-                entered = np.setdiff1d(new, old, assume_unique=True)
-                left = np.setdiff1d(old, new, assume_unique=True)
-                av.view = new
+                mark[old] = True
+                entered = new[~mark[new]]
+                mark[old] = False
+                mark[new] = True
+                left = old[~mark[old]]
+                mark[new] = False
+                av.view, av.near = new, near
                 if len(entered) or len(left):
                     changes[av.slot] = (entered, left)
         return changes
 
     def _select(
         self, cell: int, group: list[_Avatar]
-    ) -> Iterable[tuple[_Avatar, NDArray[np.int32]]]:
+    ) -> Iterable[tuple[_Avatar, NDArray[np.int32], NDArray[np.bool_]]]:
         """New views for viewers that share their candidates: those in ``cell``
         (the bodies of its 3x3 cells) or spectators (``cell`` -1: every body)."""
         live = self.body & self.active
@@ -570,42 +606,65 @@ class Hall:
         else:
             candidates = np.flatnonzero(live)
             k = self.rules.spectator_max_avatars or len(candidates)
+        near_n = max(1, k // 4)
         b = self.bounds
         centre = np.array([(b.min_x + b.max_x) / 2, (b.min_y + b.max_y) / 2])
         col = np.full(len(self.active), -1, dtype=np.int64)
         col[candidates] = np.arange(len(candidates))
+        cxy = self.pos[candidates]
         for start in range(0, len(group), _SELECT_CHUNK):  # bounds the temporary matrices
             chunk = group[start : start + _SELECT_CHUNK]
-            slots = [av.slot for av in chunk]
-            origin = self.pos[slots] if cell >= 0 else np.broadcast_to(centre, (len(chunk), 2))
-            cxy = self.pos[candidates]
+            n = len(chunk)
+            slots = np.fromiter((av.slot for av in chunk), dtype=np.int64, count=n)
+            origin = self.pos[slots] if cell >= 0 else np.broadcast_to(centre, (n, 2))
             d2 = np.square(origin[:, 0, None] - cxy[None, :, 0])
             d2 += np.square(origin[:, 1, None] - cxy[None, :, 1])
+            # what each viewer sees now, as one mask over its candidates
+            views = [av.view for av in chunk]
+            sizes = np.fromiter((len(v) for v in views), dtype=np.int64, count=n)
+            rows = np.repeat(np.arange(n), sizes)
+            cols = col[np.concatenate(views)] if len(rows) else rows
             current = np.zeros(d2.shape, dtype=np.bool_)
-            room = np.full(len(chunk), k, dtype=np.int64)
-            extras: list[list[int]] = []
+            current[rows[cols >= 0], cols[cols >= 0]] = True
+            # itself and its pins are added apart: never chosen among the candidates
+            forced: list[tuple[int, int]] = [(r, s) for r, s in enumerate(slots.tolist())]
+            room = np.full(n, k, dtype=np.int64)
             for row, av in enumerate(chunk):
-                cols = col[av.view]
-                current[row, cols[cols >= 0]] = True
-                extra = [av.slot] if self.body[av.slot] else []
-                if self.body[av.slot]:
-                    d2[row, col[av.slot]] = np.inf
                 for pinned in av.pins[:k]:
                     s = self._by_id.get(pinned)
                     if s is not None and live[s]:
-                        extra.append(s)
+                        forced.append((row, s))
                         room[row] -= 1
-                        if col[s] >= 0:
-                            d2[row, col[s]] = np.inf
-                extras.append(extra)
-            chosen = view.choose(d2, current, room, k)
+            f_rows = np.array([r for r, _ in forced], dtype=np.int64)
+            f_slots = np.array([s for _, s in forced], dtype=np.int64)
+            keep = self.body[f_slots]  # a spectator is not in its own view
+            f_rows, f_slots = f_rows[keep], f_slots[keep]
+            f_cols = col[f_slots]
+            inside = f_cols >= 0
+            d2[f_rows[inside], f_cols[inside]] = np.inf
+            chosen, near = view.choose(d2, current, room, k, near_n)
+            chosen[f_rows[inside], f_cols[inside]] = True
+            near[f_rows[inside], f_cols[inside]] = True
+            outside: dict[int, list[int]] = {r: [] for r in f_rows[~inside].tolist()}  # far pins
+            for r, s in zip(f_rows[~inside].tolist(), f_slots[~inside].tolist(), strict=True):
+                outside[r].append(s)
+            nz_rows, nz_cols = np.nonzero(chosen)
+            picked_all = candidates[nz_cols].astype(np.int32)
+            near_all = near[nz_rows, nz_cols]
+            ends = np.cumsum(np.bincount(nz_rows, minlength=n)).tolist()
+            a = 0
             for row, av in enumerate(chunk):
-                picked = candidates[chosen[row]]
-                extra = extras[row]
+                b = ends[row]
+                picked, close = picked_all[a:b], near_all[a:b]
+                a = b
+                extra = outside.get(row)
                 if extra:
-                    picked = np.union1d(picked, extra)
+                    picked = np.concatenate((picked, np.array(extra, dtype=np.int32)))
+                    close = np.concatenate((close, np.ones(len(extra), dtype=np.bool_)))
+                    order = np.argsort(picked, kind="stable")
+                    picked, close = picked[order], close[order]
                 av.chosen_at = self.tick_count
-                yield av, picked.astype(np.int32)
+                yield av, picked, close
 
     @property
     def has_output(self) -> bool:
@@ -735,12 +794,14 @@ class Hall:
             "pending_yaw",
             "pending_anim",
             "pending_seq",
+            "_changed_tick",
         ):
             arr = getattr(self, name)
             grown = np.zeros((new, *arr.shape[1:]), dtype=arr.dtype)
             grown[:old] = arr
             setattr(self, name, grown)
         self.cell[old:] = -1
+        self._changed_tick[old:] = _NEVER
         self._free.extend(range(new - 1, old - 1, -1))
 
     def _attach(self, av: _Avatar, cell: int) -> None:
@@ -749,8 +810,8 @@ class Hall:
         av.view = _NO_SLOTS
         av.chosen_at = -1
         group = -1 if not self.body[av.slot] else cell
-        for chosen, picked in self._select(group, [av]):
-            chosen.view = picked
+        for chosen, picked, near in self._select(group, [av]):
+            chosen.view, chosen.near = picked, near
 
     def _welcome(self, av: _Avatar, *, resumed: bool) -> None:
         slot = av.slot
@@ -879,6 +940,8 @@ _EMOTES = tuple(e.value for e in Emote)
 
 
 _NO_SLOTS: NDArray[np.int32] = np.zeros(0, dtype=np.int32)
+_NEVER = -(2**40)
+_NO_FLAGS: NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
 #: Viewers chosen together at most (a chunk's distance matrix is this x candidates).
 _SELECT_CHUNK = 256
 

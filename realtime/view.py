@@ -6,18 +6,19 @@ bodies of the 3x3 cells around it) from a matrix of squared distances, so
 that a dense hall costs a few array operations per cell, not a Python loop
 per avatar.
 
-The rule, with hysteresis so that avatars near the edge of a full view do
-not flicker in and out (docs/protocol.md, section 6):
+The rule (docs/protocol.md, section 6), with ``margin`` = K // 4 (at least 1):
 
-1. an avatar already in the view **stays** while it is among the
-   ``k + margin`` nearest candidates or no farther than ``keep_factor``
-   times the distance of the ``k``-th nearest;
-2. the places left (``slots`` per viewer, at most ``k``) are filled with the
-   nearest candidates not yet in the view.
+1. the ``slots - margin`` nearest candidates are always in the view
+   (``slots`` is K less the viewer's pinned avatars);
+2. an avatar already in the view **stays**, as room allows (nearest first),
+   while it is among the ``K + margin`` nearest or no farther than
+   ``KEEP_FACTOR`` (1.2) times the distance of the K-th nearest;
+3. the places left are filled with the nearest candidates not yet in it.
 
-A newcomer therefore displaces no one who still satisfies rule 1: a place
-must first free up, and an avatar that was just dropped comes back only
-when it is again nearer than one that stays.
+So an avatar near the edge of a full view does not flicker in and out: once
+in, it stays until it is clearly farther than the K-th nearest; once out, it
+comes back only when a place frees up or it becomes one of the nearest
+``slots - margin``, who are never hidden behind farther avatars kept.
 """
 
 from __future__ import annotations
@@ -39,46 +40,53 @@ def choose(
     current: NDArray[np.bool_],
     slots: NDArray[np.int64],
     k: int,
-) -> NDArray[np.bool_]:
+    near_n: int = 0,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
     """Pick each viewer's view among its candidates.
 
     ``d2[v, c]``: squared distance from viewer ``v`` to candidate ``c``, ``inf``
     where ``c`` must not be chosen (the viewer itself, avatars added apart);
     ``current[v, c]``: ``c`` is in ``v``'s view now; ``slots[v]``: how many ``v``
     may have (at most ``k``). Returns the chosen mask, at most ``slots[v]``
-    per row. Ties (avatars at the same spot) are broken by candidate order.
+    per row, and the mask of the ``near_n`` nearest chosen (sent at every tick). Ties (avatars at the same spot) are broken by candidate order.
     """
     n_view, n_cand = d2.shape
     chosen = np.zeros((n_view, n_cand), dtype=np.bool_)
     if n_view == 0 or n_cand == 0:
-        return chosen
-    finite = np.isfinite(d2)
+        return chosen, chosen
+    margin = margin_of(k)
     k = max(1, min(k, n_cand))
-    m = min(k + margin_of(k), n_cand)
-    part = np.partition(d2, sorted({k - 1, m - 1}), axis=1)
-    r_k, r_km = part[:, k - 1], part[:, m - 1]
-    with np.errstate(invalid="ignore"):
-        threshold = np.maximum(r_km, r_k * (KEEP_FACTOR * KEEP_FACTOR))
-    keep = current & finite & (d2 <= threshold[:, None])
-    kept = keep.sum(axis=1)
-    for row in np.flatnonzero(kept > slots).tolist():  # only when a viewer's slots shrank
-        cols = np.flatnonzero(keep[row])
-        drop = cols[np.argsort(d2[row, cols], kind="stable")[slots[row] :]]
-        keep[row, drop] = False
-        kept[row] = slots[row]
-    chosen |= keep
-    need = slots - kept
-    if not need.any():
-        return chosen
-    # The nearest candidates not kept: at most k are needed and at most k are kept,
-    # so they are all among the m nearest of what is left.
-    rest = np.where(keep, np.inf, d2)
-    top = np.argpartition(rest, m - 1, axis=1)[:, :m] if m < n_cand else np.argsort(rest, axis=1)
-    top_d = np.take_along_axis(rest, top, axis=1)
+    m = min(k + margin, n_cand)
+    # The m nearest of each row, nearest first (ties: candidate order, arbitrary).
+    top = np.argpartition(d2, m - 1, axis=1)[:, :m] if m < n_cand else np.argsort(d2, axis=1)
+    top_d = np.take_along_axis(d2, top, axis=1)
     order = np.argsort(top_d, axis=1, kind="stable")
     top = np.take_along_axis(top, order, axis=1)
-    ok = np.isfinite(np.take_along_axis(top_d, order, axis=1))
-    take = ok & (np.cumsum(ok, axis=1) <= need[:, None])
-    rows = np.nonzero(take)[0]
-    chosen[rows, top[take]] = True
-    return chosen
+    top_d = np.take_along_axis(top_d, order, axis=1)
+    ok = np.isfinite(top_d)
+    rows = np.arange(n_view)[:, None]
+    # 1. the nearest slots - margin
+    inner = ok & (np.cumsum(ok, axis=1) <= (slots - margin)[:, None])
+    chosen[np.broadcast_to(rows, top.shape)[inner], top[inner]] = True
+    # 2. those in view that are not clearly farther than the k-th nearest
+    with np.errstate(invalid="ignore"):
+        threshold = np.maximum(top_d[:, m - 1], top_d[:, k - 1] * (KEEP_FACTOR * KEEP_FACTOR))
+    keep = current & ~chosen & np.isfinite(d2) & (d2 <= threshold[:, None])
+    room = slots - chosen.sum(axis=1)
+    kept = keep.sum(axis=1)
+    for row in np.flatnonzero(kept > room).tolist():  # newcomers among the nearest took places
+        cols = np.flatnonzero(keep[row])
+        drop = cols[np.argsort(d2[row, cols], kind="stable")[max(0, room[row]) :]]
+        keep[row, drop] = False
+    chosen |= keep
+    # 3. fill the places left, nearest first (all among the m nearest: see docs)
+    need = slots - chosen.sum(axis=1)
+    free = ok & ~np.take_along_axis(chosen, top, axis=1)
+    fill = free & (np.cumsum(free, axis=1) <= need[:, None])
+    chosen[np.broadcast_to(rows, top.shape)[fill], top[fill]] = True
+    near = np.zeros_like(chosen)
+    if near_n > 0:
+        first = ok & (np.cumsum(ok, axis=1) <= near_n)
+        near[np.broadcast_to(rows, top.shape)[first], top[first]] = True
+        near &= chosen
+    return chosen, near
