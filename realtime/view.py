@@ -12,7 +12,8 @@ The rule (docs/protocol.md, section 6), with ``margin`` = K // 4 (at least 1):
    (``slots`` is K less the viewer's pinned avatars);
 2. an avatar already in the view **stays**, as room allows (nearest first),
    while it is among the ``K + margin`` nearest or no farther than
-   ``KEEP_FACTOR`` (1.2) times the distance of the K-th nearest;
+   ``KEEP_FACTOR`` (1.2) times the distance of the K-th nearest (and among
+   the 2K nearest);
 3. the places left are filled with the nearest candidates not yet in it.
 
 So an avatar near the edge of a full view does not flicker in and out: once
@@ -28,6 +29,9 @@ from numpy.typing import NDArray
 
 #: An avatar in view stays while within this factor of the k-th nearest distance.
 KEEP_FACTOR = 1.2
+#: Only the LOOK x k nearest candidates of a viewer are considered (the rule above
+#: never needs more in a crowd: 1.2 x the k-th distance is about the 1.44 k-th nearest).
+LOOK = 2
 
 
 def margin_of(k: int) -> int:
@@ -52,41 +56,36 @@ def choose(
     """
     n_view, n_cand = d2.shape
     chosen = np.zeros((n_view, n_cand), dtype=np.bool_)
+    near = np.zeros((n_view, n_cand), dtype=np.bool_)
     if n_view == 0 or n_cand == 0:
-        return chosen, chosen
+        return chosen, near
     margin = margin_of(k)
     k = max(1, min(k, n_cand))
     m = min(k + margin, n_cand)
-    # The m nearest of each row, nearest first (ties: candidate order, arbitrary).
-    top = np.argpartition(d2, m - 1, axis=1)[:, :m] if m < n_cand else np.argsort(d2, axis=1)
+    # Everything below works on each row's LOOK nearest, sorted (ties: arbitrary).
+    look = min(LOOK * k, n_cand)
+    top = np.argpartition(d2, look - 1, axis=1)[:, :look] if look < n_cand else None
+    if top is None:
+        top = np.argsort(d2, axis=1, kind="stable")
+    else:
+        order = np.argsort(np.take_along_axis(d2, top, axis=1), axis=1, kind="stable")
+        top = np.take_along_axis(top, order, axis=1)
     top_d = np.take_along_axis(d2, top, axis=1)
-    order = np.argsort(top_d, axis=1, kind="stable")
-    top = np.take_along_axis(top, order, axis=1)
-    top_d = np.take_along_axis(top_d, order, axis=1)
+    rows = np.broadcast_to(np.arange(n_view)[:, None], top.shape)
     ok = np.isfinite(top_d)
-    rows = np.arange(n_view)[:, None]
+    rank = np.cumsum(ok, axis=1)  # 1 for the nearest choosable
     # 1. the nearest slots - margin
-    inner = ok & (np.cumsum(ok, axis=1) <= (slots - margin)[:, None])
-    chosen[np.broadcast_to(rows, top.shape)[inner], top[inner]] = True
-    # 2. those in view that are not clearly farther than the k-th nearest
+    sel = ok & (rank <= (slots - margin)[:, None])
+    # 2. those in view that are not clearly farther than the k-th nearest, nearest first
     with np.errstate(invalid="ignore"):
         threshold = np.maximum(top_d[:, m - 1], top_d[:, k - 1] * (KEEP_FACTOR * KEEP_FACTOR))
-    keep = current & ~chosen & np.isfinite(d2) & (d2 <= threshold[:, None])
-    room = slots - chosen.sum(axis=1)
-    kept = keep.sum(axis=1)
-    for row in np.flatnonzero(kept > room).tolist():  # newcomers among the nearest took places
-        cols = np.flatnonzero(keep[row])
-        drop = cols[np.argsort(d2[row, cols], kind="stable")[max(0, room[row]) :]]
-        keep[row, drop] = False
-    chosen |= keep
-    # 3. fill the places left, nearest first (all among the m nearest: see docs)
-    need = slots - chosen.sum(axis=1)
-    free = ok & ~np.take_along_axis(chosen, top, axis=1)
-    fill = free & (np.cumsum(free, axis=1) <= need[:, None])
-    chosen[np.broadcast_to(rows, top.shape)[fill], top[fill]] = True
-    near = np.zeros_like(chosen)
-    if near_n > 0:
-        first = ok & (np.cumsum(ok, axis=1) <= near_n)
-        near[np.broadcast_to(rows, top.shape)[first], top[first]] = True
-        near &= chosen
+    keep = current[rows, top] & ok & ~sel & (top_d <= threshold[:, None])
+    room = slots - sel.sum(axis=1)
+    sel |= keep & (np.cumsum(keep, axis=1) <= room[:, None])
+    # 3. fill the places left, nearest first
+    free = ok & ~sel
+    sel |= free & (np.cumsum(free, axis=1) <= (slots - sel.sum(axis=1))[:, None])
+    chosen[rows[sel], top[sel]] = True
+    close = sel & (rank <= near_n)
+    near[rows[close], top[close]] = True
     return chosen, near
