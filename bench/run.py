@@ -857,6 +857,12 @@ def main(argv: list[str] | None = None) -> int:
         help="dense: the 60 m x 40 m hall of BENCHMARKS.md section 5 (1,500 walking at "
         "1.4 m/s, 20 moves/s; 2,000 and 5,000 idle; no naive baseline)",
     )
+    parser.add_argument(
+        "--retry-budget",
+        type=float,
+        default=DEFAULT.retry_budget_s,
+        help="repeat a disturbed run while the benchmark has run less than this (s; 0: never)",
+    )
     parser.add_argument("--walk-speed", type=float, default=None, help="m/s")
     parser.add_argument("--move-hz", type=float, default=None, help="proposals per second")
     parser.add_argument("--idle-stages", default=None, help="e.g. 2000,5000")
@@ -890,6 +896,7 @@ def main(argv: list[str] | None = None) -> int:
         move_hz=args.move_hz or (20.0 if dense else MOVE_HZ),
         idle_stages=tuple(int(c) for c in (args.idle_stages or "").split(",") if c),
         baseline_tree=args.baseline_tree,
+        retry_budget_s=args.retry_budget,
     )
     if dense:
         plan = dataclasses.replace(plan, naive_counts=())

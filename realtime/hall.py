@@ -131,8 +131,6 @@ class _Avatar:
     view: NDArray[np.int32] = field(default_factory=lambda: _NO_SLOTS)
     #: per slot of ``view``: updated at every tick (itself, pins, the nearest K / 4)
     near: NDArray[np.bool_] = field(default_factory=lambda: _NO_FLAGS)
-    #: the tick at which the view was last chosen
-    chosen_at: int = -1
     #: avatar ids always in this viewer's view (the staff of its counter)
     pins: tuple[int, ...] = ()
     channels: set[str] = field(default_factory=set)
@@ -214,6 +212,7 @@ class Hall:
         self._stale: set[int] = set()  # viewer slots whose view must be chosen at the next tick
         # per slot: the last tick it changed (far viewers get it on its turn)
         self._changed_tick = np.full(cap, _NEVER, dtype=np.int64)
+        self._chosen_tick = np.full(cap, -1, dtype=np.int64)  # per viewer slot: view chosen at
         self._channels: dict[str, set[int]] = {}  # private channel -> member slots
         self._control: dict[int, list[str]] = {}  # avatar id -> JSON texts
         self._ended: list[tuple[str, str]] = []  # (session id, reason) of ended sessions
@@ -484,7 +483,13 @@ class Hall:
         blob = records.take(flat[send]).tobytes()
         begin = (sent[starts] * codec.RECORD_SIZE).tolist()
         ends = (sent[starts + sizes] * codec.RECORD_SIZE).tolist()
+        counts = (sent[starts + sizes] - sent[starts]).tolist()
+        header = codec.header_of_updates
         for i, av in enumerate(viewers):
+            if av.slot not in changes and not (lagging and av.avatar_id in lagging):
+                if counts[i]:  # the usual case: updates only
+                    frames[av.avatar_id] = header(tick, counts[i]) + blob[begin[i] : ends[i]]
+                continue
             came, left = changes.get(av.slot, (_NO_SLOTS, _NO_SLOTS))
             entered = came
             if av.avatar_id in lagging:
@@ -565,19 +570,22 @@ class Hall:
         if self._freed_this_tick:
             gone = np.zeros(len(self.active), dtype=np.bool_)
             gone[self._freed_this_tick] = True
-        groups: dict[int, list[_Avatar]] = {}  # cell (-1: spectators) -> viewers due
-        for slot, av in self._avatars.items():
-            if not av.attached:
-                continue
-            due = slot in self._stale or (gone is not None and bool(gone[av.view].any()))
-            if not due and (slot + tick) % period == 0:
-                if self.body[slot]:
-                    due = int(hood_changed[self.cell[slot]]) > av.chosen_at
-                else:
-                    due = anywhere > av.chosen_at
-            if due:
-                groups.setdefault(int(self.cell[slot]) if self.body[slot] else -1, []).append(av)
+        # Due on its turn if something changed around it since its view was chosen.
+        watching = np.flatnonzero(self.attached)
+        last = np.where(
+            self.body[watching], hood_changed[np.maximum(self.cell[watching], 0)], anywhere
+        )
+        turn = (watching + tick) % period == 0
+        due = set(watching[turn & (last > self._chosen_tick[watching])].tolist())
+        due.update(s for s in self._stale if self.attached[s])
         self._stale.clear()
+        if gone is not None:  # at once for views holding an avatar that left the hall
+            due.update(s for s in watching.tolist() if gone[self._avatars[s].view].any())
+        groups: dict[int, list[_Avatar]] = {}  # cell (-1: spectators) -> viewers due
+        for slot in sorted(due):
+            groups.setdefault(int(self.cell[slot]) if self.body[slot] else -1, []).append(
+                self._avatars[slot]
+            )
         changes: dict[int, tuple[NDArray[np.int32], NDArray[np.int32]]] = {}
         mark = np.zeros(len(self.active), dtype=np.bool_)  # scratch: faster than setdiff1d
         for cell, group in groups.items():
@@ -663,8 +671,8 @@ class Hall:
                     close = np.concatenate((close, np.ones(len(extra), dtype=np.bool_)))
                     order = np.argsort(picked, kind="stable")
                     picked, close = picked[order], close[order]
-                av.chosen_at = self.tick_count
                 yield av, picked, close
+            self._chosen_tick[slots] = self.tick_count
 
     @property
     def has_output(self) -> bool:
@@ -795,6 +803,7 @@ class Hall:
             "pending_anim",
             "pending_seq",
             "_changed_tick",
+            "_chosen_tick",
         ):
             arr = getattr(self, name)
             grown = np.zeros((new, *arr.shape[1:]), dtype=arr.dtype)
@@ -808,7 +817,6 @@ class Hall:
         """Connect a viewer: its view is chosen at once, for its welcome."""
         self.attached[av.slot] = True
         av.view = _NO_SLOTS
-        av.chosen_at = -1
         group = -1 if not self.body[av.slot] else cell
         for chosen, picked, near in self._select(group, [av]):
             chosen.view, chosen.near = picked, near
