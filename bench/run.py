@@ -621,8 +621,12 @@ def others_percent(run: dict[str, Any]) -> float | None:
     return round(max(0.0, float(busy) - float(server) - float(loadgen)), 1)
 
 
+#: Longest wait for a quiet machine before each run (``--quiet-wait``).
+QUIET_WAIT_S = [60.0]
+
+
 def attempt(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    quiet = wait_for_quiet()
+    quiet = wait_for_quiet(max_wait_s=QUIET_WAIT_S[0])
     if quiet["other_load_percent"] >= 20.0:
         print(f"  the machine is busy: {quiet}", file=sys.stderr, flush=True)
     result = run()
@@ -871,7 +875,11 @@ def main(argv: list[str] | None = None) -> int:
         default=None,
         help="source tree (a git worktree) whose server runs each hall and idle run again",
     )
+    parser.add_argument(
+        "--quiet-wait", type=float, default=60.0, help="longest wait for a quiet machine (s)"
+    )
     args = parser.parse_args(argv)
+    QUIET_WAIT_S[0] = args.quiet_wait
     dense = args.scene == "dense"
     if dense and args.counts == "250,500,1000,2000":
         args.counts = "1500"
