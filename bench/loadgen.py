@@ -321,6 +321,10 @@ class LoadConfig:
     hall_observers: int | None = 250
     #: Seed for the walks.
     seed: int = 1
+    #: Walking speed and proposals per second of every client (the dense-hall
+    #: benchmark walks at 1.4 m/s and proposes 20 times a second).
+    walk_speed_m_s: float = WALK_SPEED_M_S
+    move_hz: float = MOVE_HZ
 
 
 @dataclass
@@ -383,7 +387,9 @@ class Client(asyncio.Protocol):
         rng: random.Random,
         *,
         observer: bool,
+        step_m: float = WALK_SPEED_M_S / MOVE_HZ,
     ) -> None:
+        self.step_m = step_m
         split = urlsplit(url)
         key = base64.b64encode(os.urandom(16)).decode()
         self.request = (
@@ -546,6 +552,7 @@ class Client(asyncio.Protocol):
                 self.rng.uniform(0, 2 * math.pi),
                 self.area,
                 self.boxes,
+                self.step_m,
             )
             if not self.joined.done():
                 self.joined.set_result(True)
@@ -697,7 +704,17 @@ async def _worker(config: LoadConfig, index: int, inbox: Any, outbox: Any) -> No
         rng = random.Random(config.seed * 1_000_003 + first + i)
         hall = config.mode == "hall"
         observer = (first + i) % hall_step == 0 if hall else (first + i) < observers
-        client = Client(first + i, tokens[i], url, shared, area, boxes, rng, observer=observer)
+        client = Client(
+            first + i,
+            tokens[i],
+            url,
+            shared,
+            area,
+            boxes,
+            rng,
+            observer=observer,
+            step_m=config.walk_speed_m_s / config.move_hz,
+        )
         clients.append(client)
         async with sem:
             try:
@@ -741,12 +758,12 @@ async def _worker(config: LoadConfig, index: int, inbox: Any, outbox: Any) -> No
     after: dict[int, dict[str, int]] = {}
 
     async def mover() -> None:
-        period = 1.0 / MOVE_HZ / len(slots)
+        period = 1.0 / config.move_hz / len(slots)
         next_at, slot = t_walk, 0
         while next_at < t_end:
             await _sleep_until(next_at)
             now = time.monotonic()
-            if now - next_at > 1.0 / MOVE_HZ:  # fell behind: do not burst to catch up
+            if now - next_at > 1.0 / config.move_hz:  # fell behind: do not burst to catch up
                 next_at = now
             for client in slots[slot]:
                 client.move()

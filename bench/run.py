@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import functools
 import json
 import os
@@ -47,8 +48,8 @@ from typing import Any
 import httpx
 import psutil  # type: ignore[import-untyped]
 
-from bench.loadgen import Hooks, LoadConfig, run_load
-from bench.scene_plaza import SCENE_ID, write_scene
+from bench import scene_dense, scene_plaza
+from bench.loadgen import MOVE_HZ, WALK_SPEED_M_S, Hooks, LoadConfig, run_load
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -70,6 +71,19 @@ class Plan:
     #: Runs disturbed by other processes are repeated once while the whole
     #: benchmark has run less than this long.
     retry_budget_s: float = 480.0
+    #: "plaza" (section 1) or "dense" (the 60 m x 40 m hall of the bounded view).
+    scene: str = "plaza"
+    walk_speed_m_s: float = WALK_SPEED_M_S
+    move_hz: float = MOVE_HZ
+    #: Idle runs join in stages of these totals (empty: half, then all of idle_clients).
+    idle_stages: tuple[int, ...] = ()
+    #: A second source tree (e.g. a worktree of the commit before a change) whose
+    #: server runs every hall and idle run again, back to back: the baseline.
+    baseline_tree: str | None = None
+
+    @property
+    def hall_id(self) -> str:
+        return scene_dense.SCENE_ID if self.scene == "dense" else scene_plaza.SCENE_ID
 
 
 #: Other processes above this share of one core during a window make it "contended".
@@ -143,13 +157,17 @@ def free_port() -> int:
 class Server:
     """A server subprocess on a loopback port, pinned, with its log in a file."""
 
-    def __init__(self, cmd: list[str], env: dict[str, str], port: int, log: Path) -> None:
+    def __init__(
+        self, cmd: list[str], env: dict[str, str], port: int, log: Path, cwd: str | None = None
+    ) -> None:
         self.port = port
         self.data_dir: Path | None = None
         self.base = f"http://127.0.0.1:{port}"
         self.log_path = log
         self._log = log.open("wb")
-        self.proc = subprocess.Popen(cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT)
+        self.proc = subprocess.Popen(
+            cmd, env=env, stdout=self._log, stderr=subprocess.STDOUT, cwd=cwd
+        )
         self.ps = psutil.Process(self.proc.pid)
 
     def pin(self, cpus: list[int] | None) -> None:
@@ -208,7 +226,10 @@ class Server:
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(Error|Exception|Timeout)\b: .*")
 
 
-def start_hall_server(scene: Path, work: Path, name: str, cpus: list[int] | None) -> Server:
+def start_hall_server(
+    scene: Path, work: Path, name: str, cpus: list[int] | None, tree: str | None = None
+) -> Server:
+    """A fresh hall server; ``tree``: run the code of that source tree instead (baseline)."""
     data = Path(tempfile.mkdtemp(prefix=f"data-{name}-", dir=work))  # fresh for every attempt
     port = free_port()
     env = {
@@ -218,10 +239,12 @@ def start_hall_server(scene: Path, work: Path, name: str, cpus: list[int] | None
         "HALL_LOG_LEVEL": "WARNING",
         # every client comes from 127.0.0.1; the per-address limit (50) protects a real hall
         "HALL_LIMIT_MAX_CONNECTIONS_PER_ADDRESS": "100000",
-        "HALL_LIMIT_MAX_AVATARS_PER_HALL": "4000",
+        "HALL_LIMIT_MAX_AVATARS_PER_HALL": "6000",
     }
+    if tree:
+        env["PYTHONPATH"] = tree  # its packages before the installed (editable) ones
     cmd = [sys.executable, "-m", "hall_server.cli", "serve", "--port", str(port)]
-    server = Server(cmd, env, port, data / "server.log")
+    server = Server(cmd, env, port, data / "server.log", cwd=tree)
     server.data_dir = data
     server.pin(cpus)
     server.wait_ready()
@@ -430,9 +453,11 @@ class Sampler(Hooks):
         return out
 
 
-def hall_run(n: int, plan: Plan, scene: Path, work: Path, cpus: Any) -> dict[str, Any]:
+def hall_run(
+    n: int, plan: Plan, scene: Path, work: Path, cpus: Any, tree: str | None = None
+) -> dict[str, Any]:
     server_cpus, load_cpus = cpus
-    server = start_hall_server(scene, work, f"hall-{n}", server_cpus)
+    server = start_hall_server(scene, work, f"hall-{n}", server_cpus, tree)
     run: dict[str, Any] | None = None
     try:
         token = admin_token(server)
@@ -442,7 +467,7 @@ def hall_run(n: int, plan: Plan, scene: Path, work: Path, cpus: Any) -> dict[str
 
         def stats() -> Any:
             r = httpx.get(
-                f"{server.base}/api/v1/halls/{SCENE_ID}/stats",
+                f"{server.base}/api/v1/halls/{plan.hall_id}/stats",
                 params={k: v for k, v in window.items() if v is not None},
                 headers={"Authorization": f"Bearer {token}"},
                 timeout=10.0,
@@ -455,17 +480,19 @@ def hall_run(n: int, plan: Plan, scene: Path, work: Path, cpus: Any) -> dict[str
         sampler = Sampler(server, stats, server_cpus, reset=open_window)
         config = LoadConfig(
             base_url=server.base,
-            hall=SCENE_ID,
+            hall=plan.hall_id,
             clients=n,
             scene_path=str(scene),
             workers=plan.workers,
             cpus=tuple(load_cpus) if load_cpus else None,
             warmup_s=plan.warmup_s,
             duration_s=plan.duration_s,
+            walk_speed_m_s=plan.walk_speed_m_s,
+            move_hz=plan.move_hz,
         )
         result = run_load(config, sampler)
         run = {
-            "server": "hall",
+            "server": "baseline" if tree else "hall",
             "avatars": n,
             "joined": result.joined,
             "join_s": result.join_s,
@@ -480,11 +507,14 @@ def hall_run(n: int, plan: Plan, scene: Path, work: Path, cpus: Any) -> dict[str
             run["server_log"] = server.log_errors()
 
 
-def idle_run(plan: Plan, scene: Path, work: Path, cpus: Any) -> dict[str, Any]:
+def idle_run(
+    plan: Plan, scene: Path, work: Path, cpus: Any, tree: str | None = None
+) -> dict[str, Any]:
     """Server RSS per idle connection: guests that join and stand still."""
     server_cpus, load_cpus = cpus
-    n = plan.idle_clients
-    server = start_hall_server(scene, work, "idle", server_cpus)
+    stages = plan.idle_stages or (plan.idle_clients // 2, plan.idle_clients)
+    n = stages[-1]
+    server = start_hall_server(scene, work, "idle", server_cpus, tree)
     rss: dict[str, int] = {}
     try:
 
@@ -499,7 +529,7 @@ def idle_run(plan: Plan, scene: Path, work: Path, cpus: Any) -> dict[str, Any]:
         hooks = Hooks(on_ready=ready, on_stage=stage)
         config = LoadConfig(
             base_url=server.base,
-            hall=SCENE_ID,
+            hall=plan.hall_id,
             clients=n,
             scene_path=str(scene),
             workers=plan.workers,
@@ -507,13 +537,14 @@ def idle_run(plan: Plan, scene: Path, work: Path, cpus: Any) -> dict[str, Any]:
             warmup_s=1.0,
             duration_s=2.0,
             walk=False,
-            stages=(n // 2, n),
+            stages=stages,
         )
         result = run_load(config, hooks)
     finally:
         server.stop()
     counts = sorted(int(k) for k in rss)
     out: dict[str, Any] = {
+        "server": "baseline" if tree else "hall",
         "clients": n,
         "joined": result.joined,
         "server_log": server.log_errors(),
@@ -526,6 +557,9 @@ def idle_run(plan: Plan, scene: Path, work: Path, cpus: Any) -> dict[str, Any]:
         out["kib_per_connection_marginal"] = round(
             (rss[str(full)] - rss[str(half)]) / (full - half) / 1024, 1
         )
+    out["kib_per_connection_at"] = {
+        str(k): round((rss[str(k)] - rss[str(counts[0])]) / k / 1024, 1) for k in counts[1:]
+    }
     return out
 
 
@@ -543,7 +577,7 @@ def naive_run(n: int, plan: Plan, scene: Path, work: Path, cpus: Any) -> dict[st
         sampler = Sampler(server, stats, server_cpus, reset=reset, prom=False)
         config = LoadConfig(
             base_url=server.base,
-            hall=SCENE_ID,
+            hall=plan.hall_id,
             clients=n,
             scene_path=str(scene),
             mode="naive",
@@ -587,8 +621,12 @@ def others_percent(run: dict[str, Any]) -> float | None:
     return round(max(0.0, float(busy) - float(server) - float(loadgen)), 1)
 
 
+#: Longest wait for a quiet machine before each run (``--quiet-wait``).
+QUIET_WAIT_S = [60.0]
+
+
 def attempt(run: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    quiet = wait_for_quiet()
+    quiet = wait_for_quiet(max_wait_s=QUIET_WAIT_S[0])
     if quiet["other_load_percent"] >= 20.0:
         print(f"  the machine is busy: {quiet}", file=sys.stderr, flush=True)
     result = run()
@@ -747,6 +785,53 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def markdown_dense(report: dict[str, Any]) -> str:
+    """The tables of a run with a baseline tree: this tree's server against it."""
+    lines: list[str] = []
+    base = {r["avatars"]: r for r in report["baseline"]}
+    for h in report["hall"]:
+        n = h["avatars"]
+        b = base.get(n, {})
+        lines += [
+            f"### {n:,} moving avatars",
+            "",
+            "| | bounded view | unbounded (baseline) | baseline / bounded |",
+            "|---|---:|---:|---:|",
+        ]
+        for label, path, digits in ROWS:
+            hv, bv = _g(h, *path), _g(b, *path)
+            if isinstance(hv, list):
+                hv = sum(hv)
+            if isinstance(bv, list):
+                bv = sum(bv)
+            lines.append(f"| {label} | {_f(hv, digits)} | {_f(bv, digits)} | {_ratio(bv, hv)} |")
+        problems = [*h.get("problems", []), *(f"baseline: {p}" for p in b.get("problems", []))]
+        if problems:
+            lines += ["", "Problems: " + "; ".join(problems)]
+        lines.append("")
+    for name, idle in (
+        ("bounded view", report.get("idle")),
+        ("baseline", report.get("baseline_idle")),
+    ):
+        if idle:
+            lines += [
+                f"Idle connections, {name}: RSS by connections (MiB) "
+                f"{idle.get('rss_mib_by_connections')}; KiB per connection "
+                f"{idle.get('kib_per_connection_at')}",
+                "",
+            ]
+    return "\n".join(lines)
+
+
+def baseline_source(tree: str | None) -> dict[str, Any] | None:
+    if not tree:
+        return None
+    run = subprocess.run(
+        ["git", "log", "-1", "--format=%H %s"], cwd=tree, capture_output=True, text=True
+    )
+    return {"tree": tree, "commit": run.stdout.strip()}
+
+
 # ---------------------------------------------------------------- main
 
 
@@ -769,7 +854,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--quick", action="store_true", help="smoke run: 100 avatars, short windows"
     )
+    parser.add_argument(
+        "--scene",
+        choices=("plaza", "dense"),
+        default="plaza",
+        help="dense: the 60 m x 40 m hall of BENCHMARKS.md section 5 (1,500 walking at "
+        "1.4 m/s, 20 moves/s; 2,000 and 5,000 idle; no naive baseline)",
+    )
+    parser.add_argument(
+        "--retry-budget",
+        type=float,
+        default=DEFAULT.retry_budget_s,
+        help="repeat a disturbed run while the benchmark has run less than this (s; 0: never)",
+    )
+    parser.add_argument("--walk-speed", type=float, default=None, help="m/s")
+    parser.add_argument("--move-hz", type=float, default=None, help="proposals per second")
+    parser.add_argument("--idle-stages", default=None, help="e.g. 2000,5000")
+    parser.add_argument(
+        "--baseline-tree",
+        default=None,
+        help="source tree (a git worktree) whose server runs each hall and idle run again",
+    )
+    parser.add_argument(
+        "--quiet-wait", type=float, default=60.0, help="longest wait for a quiet machine (s)"
+    )
     args = parser.parse_args(argv)
+    QUIET_WAIT_S[0] = args.quiet_wait
+    dense = args.scene == "dense"
+    if dense and args.counts == "250,500,1000,2000":
+        args.counts = "1500"
+    if dense and args.idle_stages is None:
+        args.idle_stages = "2000,5000"
     counts = tuple(int(c) for c in args.counts.split(",") if c)
     naive_counts = (
         counts
@@ -784,7 +899,15 @@ def main(argv: list[str] | None = None) -> int:
         naive_counts=() if args.no_naive else naive_counts,
         naive_duration_s=args.naive_duration,
         workers=args.workers,
+        scene=args.scene,
+        walk_speed_m_s=args.walk_speed or (1.4 if dense else WALK_SPEED_M_S),
+        move_hz=args.move_hz or (20.0 if dense else MOVE_HZ),
+        idle_stages=tuple(int(c) for c in (args.idle_stages or "").split(",") if c),
+        baseline_tree=args.baseline_tree,
+        retry_budget_s=args.retry_budget,
     )
+    if dense:
+        plan = dataclasses.replace(plan, naive_counts=())
     if args.quick:
         plan = Plan(
             counts=(100,),
@@ -809,10 +932,14 @@ def main(argv: list[str] | None = None) -> int:
         "hall": [],
         "naive": [],
         "idle": None,
+        "baseline": [],
+        "baseline_idle": None,
+        "baseline_source": baseline_source(plan.baseline_tree),
     }
     with tempfile.TemporaryDirectory(prefix="hall-bench-") as tmp:
         work = Path(tmp)
-        scene = write_scene(work / "plaza.json")
+        writer = scene_dense.write_scene if dense else scene_plaza.write_scene
+        scene = writer(work / f"{plan.scene}.json")
         check = subprocess.run(
             [sys.executable, "-m", "hall_server.cli", "check-scene", str(scene)],
             capture_output=True,
@@ -829,14 +956,19 @@ def main(argv: list[str] | None = None) -> int:
                 with_retry(functools.partial(hall_run, n, plan, scene, work, cpus), retry_until)
             )
             _progress(report["hall"][-1])
-        if plan.idle_clients:
-            print(
-                f"hall server, {plan.idle_clients} idle connections ...",
-                file=sys.stderr,
-                flush=True,
-            )
+            if plan.baseline_tree:  # back to back, under the same conditions
+                print(f"baseline server, {n} avatars ...", file=sys.stderr, flush=True)
+                run = functools.partial(hall_run, n, plan, scene, work, cpus, plan.baseline_tree)
+                report["baseline"].append(with_retry(run, retry_until))
+                _progress(report["baseline"][-1])
+        if plan.idle_clients or plan.idle_stages:
+            print("hall server, idle connections ...", file=sys.stderr, flush=True)
             report["idle"] = idle_run(plan, scene, work, cpus)
             print(f"  {report['idle']}", file=sys.stderr, flush=True)
+            if plan.baseline_tree:
+                print("baseline server, idle connections ...", file=sys.stderr, flush=True)
+                report["baseline_idle"] = idle_run(plan, scene, work, cpus, plan.baseline_tree)
+                print(f"  {report['baseline_idle']}", file=sys.stderr, flush=True)
         for n in plan.naive_counts:
             print(f"naive baseline, {n} avatars ...", file=sys.stderr, flush=True)
             report["naive"].append(
@@ -847,7 +979,7 @@ def main(argv: list[str] | None = None) -> int:
     RESULTS.mkdir(parents=True, exist_ok=True)
     out = RESULTS / f"bench-{datetime.now(UTC).strftime('%Y%m%dT%H%M%SZ')}.json"
     out.write_text(json.dumps(report, indent=1), encoding="utf-8")
-    print(markdown(report))
+    print(markdown_dense(report) if report["baseline"] else markdown(report))
     print(f"results: {out} ({report['elapsed_s']} s)", file=sys.stderr)
     return 0
 

@@ -63,6 +63,8 @@ def hall_rules(settings: Settings) -> HallRules:
         resume_grace_s=settings.resume_grace_s,
         max_avatars=settings.limits.max_avatars_per_hall,
         max_chat_chars=settings.limits.max_chat_chars,
+        view_max_avatars=settings.view_max_avatars,
+        spectator_max_avatars=settings.view_spectator_max_avatars,
         move=MoveRules(max_speed_m_s=settings.max_speed_m_s),
     )
 
@@ -89,6 +91,7 @@ def build_runtime(
             "tick_hz": settings.tick_hz,
             "aoi_cell_m": settings.aoi_cell_m,
             "chat_radius_m": settings.chat_radius_m,
+            "view_max_avatars": settings.view_max_avatars,
         },
     )
     crowd = None

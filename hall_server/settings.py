@@ -76,6 +76,12 @@ class Settings:
     tick_hz: float = 20.0
     #: Side of an area-of-interest cell; a client sees its cell and the 8 around it.
     aoi_cell_m: float = 10.0
+    #: Most other avatars one client is sent: the nearest in its area of interest, with
+    #: hysteresis, always including the staff of its counter (docs/protocol.md section 6).
+    view_max_avatars: int = 64
+    #: Most avatars a spectator (display screen) is sent, the nearest to the hall's
+    #: centre; 0: the whole hall.
+    view_spectator_max_avatars: int = 0
     #: Proximity chat is heard within this distance.
     chat_radius_m: float = 8.0
     #: Highest walking speed accepted from a client.
@@ -254,6 +260,10 @@ class Settings:
             raise InvalidInput("HALL_PORT must be between 1 and 65535")
         if self.aoi_cell_m <= 0 or self.chat_radius_m <= 0 or self.max_speed_m_s <= 0:
             raise InvalidInput("distances and speeds must be positive")
+        if not 1 <= self.view_max_avatars <= 10000 or self.view_spectator_max_avatars < 0:
+            raise InvalidInput(
+                "HALL_VIEW_MAX_AVATARS must be 1 to 10000, HALL_VIEW_SPECTATOR_MAX_AVATARS 0 or more"
+            )
         _check_ice_servers(self.call_ice_servers)
         if self.call_max_concurrent < 0:
             raise InvalidInput("HALL_CALL_MAX_CONCURRENT must be 0 or more")

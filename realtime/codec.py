@@ -91,6 +91,11 @@ def encode_frame(
     return b"".join((header, entered, *updated, left_bytes))
 
 
+def header_of_updates(tick: int, n_updated: int) -> bytes:
+    """The header of a frame holding ``n_updated`` updates only (the common frame)."""
+    return _HEADER.pack(KIND_SNAPSHOT, 0, tick & 0xFFFFFFFF, 0, n_updated, 0)
+
+
 @dataclass(frozen=True, slots=True)
 class Frame:
     """A decoded snapshot frame (what a client reads)."""

@@ -7,9 +7,15 @@ out of :meth:`Hall.tick` (one binary frame per viewer) and
 :meth:`Hall.drain_control` (JSON control messages per avatar). The pump in
 :mod:`realtime.endpoint` and :mod:`realtime.ticker` moves those bytes.
 
-Visibility is maintained incrementally: when a body crosses from one cell
-to another, only the viewers around those two cells are touched, so a tick
-costs in proportion to what changed, not to viewers x avatars.
+Each viewer's view is bounded (:mod:`realtime.view`): at most
+``view_max_avatars`` others, the nearest of the bodies in its 3x3 cells,
+with hysteresis, plus the avatars pinned for it (the staff of its counter).
+A view is chosen again only when something in its cells changed, at most
+once every ``view_reselect_ticks`` ticks (staggered over the viewers), or at
+once when an avatar in it leaves the hall; viewers of one cell are chosen
+together with a few array operations. A viewer keeps only its view, an array
+of at most K + pins + 1 slots, so memory per connection does not grow with
+the crowd.
 
 A viewer's view after a frame is ``(view | entered | updated) - left``, or
 exactly ``entered`` when the frame is FULL (sent when the previous frame was
@@ -29,7 +35,7 @@ from avatars.model import Anim, Appearance, Emote, Flag, Identity, Profile, Role
 from avatars.movement import FloorQueries, MoveRules, accept_steps, check_proposal
 from avatars.names import clean_chat_text
 from hall_server.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound
-from realtime import codec
+from realtime import codec, view
 from realtime.interest import CellGrid
 from scenes.model import Bounds
 
@@ -47,6 +53,15 @@ class HallRules:
     resume_grace_s: float = 60.0
     max_avatars: int = 2000
     max_chat_chars: int = 500
+    #: Most other avatars a viewer with a body is sent (docs/protocol.md section 6).
+    view_max_avatars: int = 64
+    #: Most avatars a spectator is sent, the nearest to the hall's centre; 0: all.
+    spectator_max_avatars: int = 0
+    #: A view is chosen again at most once per this many ticks (staggered over viewers).
+    view_reselect_ticks: int = 4
+    #: Avatars in view beyond the nearest quarter of K are updated once per this many
+    #: ticks (staggered), with their latest state; the nearest at every tick.
+    view_far_every_ticks: int = 4
     move: MoveRules = field(default_factory=MoveRules)
 
 
@@ -113,10 +128,12 @@ class _Avatar:
     #: driven by the server (demo citizens, bots): a body that views nothing
     driven: bool = False
     detached_at: float = 0.0
-    #: slots this viewer sees (bodies in its 3x3 cells, itself included)
-    visible: set[int] = field(default_factory=set)
-    entered: set[int] = field(default_factory=set)
-    left: set[int] = field(default_factory=set)
+    #: slots this viewer sees, sorted (itself included): at most K + 1
+    view: NDArray[np.int32] = field(default_factory=lambda: _NO_SLOTS)
+    #: per slot of ``view``: updated at every tick (itself, pins, the nearest K / 4)
+    near: NDArray[np.bool_] = field(default_factory=lambda: _NO_FLAGS)
+    #: avatar ids always in this viewer's view (the staff of its counter)
+    pins: tuple[int, ...] = ()
     channels: set[str] = field(default_factory=set)
 
 
@@ -190,9 +207,13 @@ class Hall:
         self._by_id: dict[int, int] = {}  # avatar id -> slot
         self._by_resume: dict[str, int] = {}  # resume token -> slot
         self._by_subject: dict[str, int] = {}  # subject -> slot (the latest avatar of that person)
-        self._members: dict[int, set[int]] = {}  # cell -> body slots
-        self._viewers: dict[int, set[int]] = {}  # cell -> attached viewer slots
-        self._overview: set[int] = set()  # attached spectators: they see the whole hall
+        # The tick at which something last changed in each cell (one spare cell at the end,
+        # which slots without a cell, -1, also index): views there are chosen again.
+        self._changed_at = np.full(self.grid.size + 1, -1, dtype=np.int64)
+        self._stale: set[int] = set()  # viewer slots whose view must be chosen at the next tick
+        # per slot: the last tick it changed (far viewers get it on its turn)
+        self._changed_tick = np.full(cap, _NEVER, dtype=np.int64)
+        self._chosen_tick = np.full(cap, -1, dtype=np.int64)  # per viewer slot: view chosen at
         self._channels: dict[str, set[int]] = {}  # private channel -> member slots
         self._control: dict[int, list[str]] = {}  # avatar id -> JSON texts
         self._ended: list[tuple[str, str]] = []  # (session id, reason) of ended sessions
@@ -247,17 +268,14 @@ class Hall:
         self.active[slot] = True
         self.body[slot] = has_body
         self.dirty[slot] = False
+        self._changed_tick[slot] = _NEVER
         self.pending[slot] = False
         self.last_move_at[slot] = now
         cell = int(self.grid.cells_of(self.pos[slot : slot + 1])[0])
         self.cell[slot] = cell
         if has_body:
             self.bodies += 1
-            self._members.setdefault(cell, set()).add(slot)
-            for viewer in self._viewers_around(cell):
-                self._see(viewer, slot)
-            for viewer in self._overview:
-                self._see(viewer, slot)
+            self._changed_at[cell] = self.tick_count + 1
         if driven:
             av.attached = False
             av.driven = True
@@ -294,11 +312,8 @@ class Hall:
         self.flags[slot] |= np.uint8(Flag.IDLE)
         self.dirty[slot] = True
         self.pending[slot] = False
-        self._viewers.get(int(self.cell[slot]), set()).discard(slot)
-        self._overview.discard(slot)
-        av.visible.clear()
-        av.entered.clear()
-        av.left.clear()
+        av.view, av.near = _NO_SLOTS, _NO_FLAGS
+        self._stale.discard(slot)
         self._control.pop(avatar_id, None)
 
     def leave(self, avatar_id: int) -> None:
@@ -387,9 +402,8 @@ class Hall:
         if not self.body[slot]:
             raise Forbidden("spectators have no body to gesture with")
         msg = _dumps({"type": "emote", "avatar": avatar_id, "emote": emote})
-        for viewer in [*self._viewers_around(int(self.cell[slot])), *self._overview]:
-            if slot in self._avatars[viewer].visible:
-                self._queue(self._avatars[viewer].avatar_id, msg)
+        for viewer in self._viewers_of(slot):
+            self._queue(self._avatars[viewer].avatar_id, msg)
 
     def open_channel(self, opener_id: int, member_ids: list[int]) -> str:
         """Staff open a private channel with other avatars (counter sessions use this)."""
@@ -439,7 +453,7 @@ class Hall:
     # ------------------------------------------------------------------- tick
 
     def tick(self, now: float, lagging: set[int] | frozenset[int] = frozenset()) -> TickResult:
-        """Advance one tick: expire, apply moves, update views, encode frames.
+        """Advance one tick: expire, apply moves, choose views, encode frames.
 
         ``lagging`` names viewers whose previous frame was never taken; they
         get a FULL frame that replaces their view.
@@ -448,48 +462,222 @@ class Hall:
         expired = self._expire(now)
         accepted, corrected = self._apply_moves(now)
         self._update_cells()
-        records = codec.quantise(self.ids, self.pos, self.yaw, self.anim, self.flags)
-        blocks = self._cell_blocks(records)
-        everything = b"".join(blocks.values())
-        # What changed around a cell, joined once per cell and shared by its viewers.
-        around: dict[int, bytes] = {}
+        changes = self._choose_views()
+        # Plain 12-byte items: taking rows of these is several times faster than of records.
+        records = codec.quantise(self.ids, self.pos, self.yaw, self.anim, self.flags).view("V12")
+        tick = self.tick_count
+        every = max(1, self.rules.view_far_every_ticks)
+        self._changed_tick[self.dirty] = tick
+        # Far avatars are sent on their turn, with what changed since their last turn.
+        turn = np.arange(len(self.active)) % every == tick % every
+        far_due = turn & (self._changed_tick > tick - every)
+        # Every viewer's view in one flat array: what each is sent is then picked and
+        # encoded for all of them at once, and only sliced apart per viewer.
+        viewers = [av for av in self._avatars.values() if av.attached]
         frames: dict[int, bytes] = {}
-        for slot, av in self._avatars.items():
-            if not av.attached:
+        if not viewers:
+            self._end_tick()
+            return TickResult(frames, expired, accepted, corrected)
+        flat = np.concatenate([av.view for av in viewers])
+        send = self.dirty[flat] & np.concatenate([av.near for av in viewers])
+        send |= far_due[flat]
+        sizes = np.fromiter((len(av.view) for av in viewers), dtype=np.int64, count=len(viewers))
+        starts = np.cumsum(sizes) - sizes
+        sent = np.zeros(len(flat) + 1, dtype=np.int64)  # records sent before each position
+        np.cumsum(send, out=sent[1:])
+        blob = records.take(flat[send]).tobytes()
+        begin = (sent[starts] * codec.RECORD_SIZE).tolist()
+        ends = (sent[starts + sizes] * codec.RECORD_SIZE).tolist()
+        counts = (sent[starts + sizes] - sent[starts]).tolist()
+        header = codec.header_of_updates
+        for i, av in enumerate(viewers):
+            if av.slot not in changes and not (lagging and av.avatar_id in lagging):
+                if counts[i]:  # the usual case: updates only
+                    frames[av.avatar_id] = header(tick, counts[i]) + blob[begin[i] : ends[i]]
                 continue
+            came, left = changes.get(av.slot, (_NO_SLOTS, _NO_SLOTS))
+            entered = came
             if av.avatar_id in lagging:
-                frame = codec.encode_frame(
-                    self.tick_count, entered=records[sorted(av.visible)].tobytes(), full=True
-                )
+                frame = codec.encode_frame(tick, entered=records.take(av.view).tobytes(), full=True)
             else:
-                if slot in self._overview:
-                    updated = everything
-                else:
-                    cell = int(self.cell[slot])
-                    updated = around.get(cell, b"-")
-                    if updated == b"-":
-                        hood = self.grid.neighbourhood[cell]
-                        updated = around[cell] = b"".join(blocks[c] for c in hood if c in blocks)
-                if not (updated or av.entered or av.left):
+                updated = blob[begin[i] : ends[i]]
+                if not (updated or len(entered) or len(left)):
                     continue
-                fresh = [s for s in av.entered if not self.dirty[s]]
-                gone = self.ids[list(av.left)] if av.left else None
+                if len(entered):  # entered ones that are updated anyway come as updates
+                    place = starts[i] + np.searchsorted(av.view, entered)
+                    entered = entered[~send[place]]
                 frame = codec.encode_frame(
-                    self.tick_count,
-                    entered=records[fresh].tobytes() if fresh else b"",
+                    tick,
+                    entered=records.take(entered).tobytes(),
                     updated=(updated,),
-                    left=gone,
+                    left=self.ids[left] if len(left) else None,
                 )
-            if av.entered:
-                profiles = ",".join(self._avatars[s].profile_json for s in av.entered)
+            if len(came):
+                profiles = ",".join(self._avatars[s].profile_json for s in came.tolist())
                 self._queue(av.avatar_id, '{"type":"profiles","avatars":[' + profiles + "]}")
-            av.entered.clear()
-            av.left.clear()
             frames[av.avatar_id] = frame
+        self._end_tick()
+        return TickResult(frames, expired, accepted, corrected)
+
+    def _end_tick(self) -> None:
         self.dirty[:] = False
         self._free.extend(self._freed_this_tick)
         self._freed_this_tick.clear()
-        return TickResult(frames, expired, accepted, corrected)
+
+    # ---------------------------------------------------------------- views
+
+    def pin(self, viewer_id: int, avatar_ids: Iterable[int]) -> None:
+        """Always show ``avatar_ids`` to ``viewer_id`` (the staff of the counter it is
+        queued for or served at), however far or however crowded; replaces earlier pins.
+
+        Pinned avatars count within the viewer's K; ids not in the hall (or without a
+        body) are ignored while absent and shown once they are there. The view changes
+        at the next tick.
+        """
+        slot = self._slot(viewer_id)
+        av = self._avatars[slot]
+        pins = tuple(sorted({int(a) for a in avatar_ids} - {viewer_id}))
+        if pins != av.pins:
+            av.pins = pins
+            self._stale.add(slot)
+
+    def unpin(self, viewer_id: int) -> None:
+        """Drop the viewer's pins (it left the queue, or its service ended); no-op if unknown."""
+        slot = self._by_id.get(viewer_id)
+        if slot is not None and self._avatars[slot].pins:
+            self._avatars[slot].pins = ()
+            self._stale.add(slot)
+
+    def pinned(self, viewer_id: int) -> tuple[int, ...]:
+        return self._avatars[self._slot(viewer_id)].pins
+
+    def _viewers_of(self, slot: int) -> list[int]:
+        """Attached viewers whose view holds ``slot`` (its cells' viewers, spectators and
+        those that pin it are the only ones that can)."""
+        near = self.attached & (self.grid.hood_mask[int(self.cell[slot])][self.cell] | ~self.body)
+        maybe = set(np.flatnonzero(near).tolist())
+        maybe.update(s for s, av in self._avatars.items() if av.pins and av.attached)
+        out = []
+        for viewer in maybe:
+            seen = self._avatars[viewer].view
+            at = int(np.searchsorted(seen, slot))
+            if at < len(seen) and seen[at] == slot:
+                out.append(viewer)
+        return out
+
+    def _choose_views(self) -> dict[int, tuple[NDArray[np.int32], NDArray[np.int32]]]:
+        """Choose again the views that are due; (entered, left) slots per viewer changed."""
+        tick = self.tick_count
+        period = max(1, self.rules.view_reselect_ticks)
+        hood_changed = self._changed_at[self.grid.hood_index].max(axis=1)
+        anywhere = int(self._changed_at.max())
+        gone: NDArray[np.bool_] | None = None
+        if self._freed_this_tick:
+            gone = np.zeros(len(self.active), dtype=np.bool_)
+            gone[self._freed_this_tick] = True
+        # Due on its turn if something changed around it since its view was chosen.
+        watching = np.flatnonzero(self.attached)
+        last = np.where(
+            self.body[watching], hood_changed[np.maximum(self.cell[watching], 0)], anywhere
+        )
+        turn = (watching + tick) % period == 0
+        due = set(watching[turn & (last > self._chosen_tick[watching])].tolist())
+        due.update(s for s in self._stale if self.attached[s])
+        self._stale.clear()
+        if gone is not None:  # at once for views holding an avatar that left the hall
+            due.update(s for s in watching.tolist() if gone[self._avatars[s].view].any())
+        groups: dict[int, list[_Avatar]] = {}  # cell (-1: spectators) -> viewers due
+        for slot in sorted(due):
+            groups.setdefault(int(self.cell[slot]) if self.body[slot] else -1, []).append(
+                self._avatars[slot]
+            )
+        changes: dict[int, tuple[NDArray[np.int32], NDArray[np.int32]]] = {}
+        mark = np.zeros(len(self.active), dtype=np.bool_)  # scratch: faster than setdiff1d
+        for cell, group in groups.items():
+            for av, new, near in self._select(cell, group):
+                old = av.view
+                mark[old] = True
+                entered = new[~mark[new]]
+                mark[old] = False
+                mark[new] = True
+                left = old[~mark[old]]
+                mark[new] = False
+                av.view, av.near = new, near
+                if len(entered) or len(left):
+                    changes[av.slot] = (entered, left)
+        return changes
+
+    def _select(
+        self, cell: int, group: list[_Avatar]
+    ) -> Iterable[tuple[_Avatar, NDArray[np.int32], NDArray[np.bool_]]]:
+        """New views for viewers that share their candidates: those in ``cell``
+        (the bodies of its 3x3 cells) or spectators (``cell`` -1: every body)."""
+        live = self.body & self.active
+        if cell >= 0:
+            candidates = np.flatnonzero(live & self.grid.hood_mask[cell][self.cell])
+            k = self.rules.view_max_avatars
+        else:
+            candidates = np.flatnonzero(live)
+            k = self.rules.spectator_max_avatars or len(candidates)
+        near_n = max(1, k // 4)
+        b = self.bounds
+        centre = np.array([(b.min_x + b.max_x) / 2, (b.min_y + b.max_y) / 2])
+        col = np.full(len(self.active), -1, dtype=np.int64)
+        col[candidates] = np.arange(len(candidates))
+        cxy = self.pos[candidates]
+        for start in range(0, len(group), _SELECT_CHUNK):  # bounds the temporary matrices
+            chunk = group[start : start + _SELECT_CHUNK]
+            n = len(chunk)
+            slots = np.fromiter((av.slot for av in chunk), dtype=np.int64, count=n)
+            origin = self.pos[slots] if cell >= 0 else np.broadcast_to(centre, (n, 2))
+            d2 = np.square(origin[:, 0, None] - cxy[None, :, 0])
+            d2 += np.square(origin[:, 1, None] - cxy[None, :, 1])
+            # what each viewer sees now, as one mask over its candidates
+            views = [av.view for av in chunk]
+            sizes = np.fromiter((len(v) for v in views), dtype=np.int64, count=n)
+            rows = np.repeat(np.arange(n), sizes)
+            cols = col[np.concatenate(views)] if len(rows) else rows
+            current = np.zeros(d2.shape, dtype=np.bool_)
+            current[rows[cols >= 0], cols[cols >= 0]] = True
+            # itself and its pins are added apart: never chosen among the candidates
+            forced: list[tuple[int, int]] = [(r, s) for r, s in enumerate(slots.tolist())]
+            room = np.full(n, k, dtype=np.int64)
+            for row, av in enumerate(chunk):
+                for pinned in av.pins[:k]:
+                    s = self._by_id.get(pinned)
+                    if s is not None and live[s]:
+                        forced.append((row, s))
+                        room[row] -= 1
+            f_rows = np.array([r for r, _ in forced], dtype=np.int64)
+            f_slots = np.array([s for _, s in forced], dtype=np.int64)
+            keep = self.body[f_slots]  # a spectator is not in its own view
+            f_rows, f_slots = f_rows[keep], f_slots[keep]
+            f_cols = col[f_slots]
+            inside = f_cols >= 0
+            d2[f_rows[inside], f_cols[inside]] = np.inf
+            chosen, near = view.choose(d2, current, room, k, near_n)
+            chosen[f_rows[inside], f_cols[inside]] = True
+            near[f_rows[inside], f_cols[inside]] = True
+            outside: dict[int, list[int]] = {r: [] for r in f_rows[~inside].tolist()}  # far pins
+            for r, s in zip(f_rows[~inside].tolist(), f_slots[~inside].tolist(), strict=True):
+                outside[r].append(s)
+            nz_rows, nz_cols = np.nonzero(chosen)
+            picked_all = candidates[nz_cols].astype(np.int32)
+            near_all = near[nz_rows, nz_cols]
+            ends = np.cumsum(np.bincount(nz_rows, minlength=n)).tolist()
+            a = 0
+            for row, av in enumerate(chunk):
+                b = ends[row]
+                picked, close = picked_all[a:b], near_all[a:b]
+                a = b
+                extra = outside.get(row)
+                if extra:
+                    picked = np.concatenate((picked, np.array(extra, dtype=np.int32)))
+                    close = np.concatenate((close, np.ones(len(extra), dtype=np.bool_)))
+                    order = np.argsort(picked, kind="stable")
+                    picked, close = picked[order], close[order]
+                yield av, picked, close
+            self._chosen_tick[slots] = self.tick_count
 
     @property
     def has_output(self) -> bool:
@@ -521,7 +709,7 @@ class Hall:
 
     def visible_ids(self, avatar_id: int) -> set[int]:
         """The avatar ids this viewer currently sees (itself included)."""
-        return {int(self.ids[s]) for s in self._avatars[self._slot(avatar_id)].visible}
+        return {int(self.ids[s]) for s in self._avatars[self._slot(avatar_id)].view.tolist()}
 
     def role_of(self, avatar_id: int) -> Role:
         return self._avatars[self._slot(avatar_id)].identity.role
@@ -638,58 +826,31 @@ class Hall:
             "pending_yaw",
             "pending_anim",
             "pending_seq",
+            "_changed_tick",
+            "_chosen_tick",
         ):
             arr = getattr(self, name)
             grown = np.zeros((new, *arr.shape[1:]), dtype=arr.dtype)
             grown[:old] = arr
             setattr(self, name, grown)
         self.cell[old:] = -1
+        self._changed_tick[old:] = _NEVER
         self._free.extend(range(new - 1, old - 1, -1))
 
-    def _viewers_around(self, cell: int) -> list[int]:
-        out: list[int] = []
-        for c in self.grid.neighbourhood[cell]:
-            out.extend(self._viewers.get(c, ()))
-        return out
-
-    def _see(self, viewer: int, slot: int) -> None:
-        av = self._avatars[viewer]
-        if slot in av.visible:
-            return
-        av.visible.add(slot)
-        if slot in av.left:
-            av.left.discard(slot)
-        else:
-            av.entered.add(slot)
-
-    def _unsee(self, viewer: int, slot: int) -> None:
-        av = self._avatars[viewer]
-        if slot not in av.visible:
-            return
-        av.visible.discard(slot)
-        if slot in av.entered:
-            av.entered.discard(slot)
-        else:
-            av.left.add(slot)
-
     def _attach(self, av: _Avatar, cell: int) -> None:
+        """Connect a viewer: its view is chosen at once, for its welcome."""
         self.attached[av.slot] = True
-        av.visible = set()
-        if not self.body[av.slot]:
-            self._overview.add(av.slot)
-            for members in self._members.values():
-                av.visible.update(members)
-        else:
-            self._viewers.setdefault(cell, set()).add(av.slot)
-            for c in self.grid.neighbourhood[cell]:
-                av.visible.update(self._members.get(c, ()))
-        av.entered.clear()
-        av.left.clear()
+        av.view = _NO_SLOTS
+        group = -1 if not self.body[av.slot] else cell
+        for chosen, picked, near in self._select(group, [av]):
+            chosen.view, chosen.near = picked, near
 
     def _welcome(self, av: _Avatar, *, resumed: bool) -> None:
         slot = av.slot
         neighbours = []
-        for s in sorted(av.visible - {slot}):
+        for s in av.view.tolist():
+            if s == slot:
+                continue
             other = self._avatars[s]
             neighbours.append({**json.loads(other.profile_json), **self._state_json(s)})
         self._queue(
@@ -728,15 +889,11 @@ class Hall:
         if self._by_subject.get(av.identity.subject) == slot:
             del self._by_subject[av.identity.subject]
         cell = int(self.cell[slot])
-        self._viewers.get(cell, set()).discard(slot)
-        self._overview.discard(slot)
+        self._stale.discard(slot)
         if self.body[slot]:
             self.bodies -= 1
-            self._members.get(cell, set()).discard(slot)
-            for viewer in self._viewers_around(cell):
-                self._unsee(viewer, slot)
-            for viewer in self._overview:
-                self._unsee(viewer, slot)
+            # Viewers that see it are found at the tick (their view holds a freed slot).
+            self._changed_at[cell] = self.tick_count + 1
         for channel in av.channels:
             members = self._channels.get(channel)
             if members is not None:
@@ -797,62 +954,28 @@ class Hall:
         return len(good), len(bad)
 
     def _update_cells(self) -> None:
+        """Record each avatar's cell and which cells changed this tick (vectorised)."""
         live = np.flatnonzero(self.active)
         if len(live) == 0:
             return
         new_cells = self.grid.cells_of(self.pos[live])
         moved = new_cells != self.cell[live]
-        for slot, new in zip(live[moved].tolist(), new_cells[moved].tolist(), strict=True):
-            self._move_cell(slot, int(self.cell[slot]), new)
-
-    def _move_cell(self, slot: int, old: int, new: int) -> None:
-        """One avatar crosses from cell ``old`` to ``new``: update who sees what."""
-        self.cell[slot] = new
-        if self.body[slot]:
-            self._members[old].discard(slot)
-            self._members.setdefault(new, set()).add(slot)
-            before = self.grid.neighbourhood[old]
-            after = self.grid.neighbourhood[new]
-            for c in before - after:
-                for viewer in self._viewers.get(c, ()):
-                    if viewer != slot:
-                        self._unsee(viewer, slot)
-            for c in after - before:
-                for viewer in self._viewers.get(c, ()):
-                    if viewer != slot:
-                        self._see(viewer, slot)
-        av = self._avatars[slot]
-        if av.attached:
-            self._viewers[old].discard(slot)
-            self._viewers.setdefault(new, set()).add(slot)
-            now_visible: set[int] = set()
-            for c in self.grid.neighbourhood[new]:
-                now_visible.update(self._members.get(c, ()))
-            for s in now_visible - av.visible:
-                self._see(slot, s)
-            for s in av.visible - now_visible:
-                self._unsee(slot, s)
-
-    def _cell_blocks(self, records: NDArray[np.void]) -> dict[int, bytes]:
-        """Encode each cell's changed bodies once; every viewer of the cell shares them."""
-        idx = np.flatnonzero(self.dirty & self.body & self.active)
-        if len(idx) == 0:
-            return {}
-        cells = self.cell[idx]
-        order = np.argsort(cells, kind="stable")
-        idx, cells = idx[order], cells[order]
-        data = records[idx].tobytes()
-        starts = np.flatnonzero(np.r_[True, cells[1:] != cells[:-1]])
-        ends = np.r_[starts[1:], len(idx)]
-        size = codec.RECORD_SIZE
-        return {
-            int(cells[a]): data[a * size : b * size]
-            for a, b in zip(starts.tolist(), ends.tolist(), strict=True)
-        }
+        left_from = self.cell[live[moved]]
+        self.cell[live] = new_cells
+        tick = self.tick_count
+        self._changed_at[left_from] = tick
+        self._changed_at[self.cell[np.flatnonzero(self.dirty & self.body & self.active)]] = tick
 
 
 _ANIMS: dict[str, int] = {a.name.lower(): int(a) for a in Anim}
 _EMOTES = tuple(e.value for e in Emote)
+
+
+_NO_SLOTS: NDArray[np.int32] = np.zeros(0, dtype=np.int32)
+_NEVER = -(2**40)
+_NO_FLAGS: NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
+#: Viewers chosen together at most (a chunk's distance matrix is this x candidates).
+_SELECT_CHUNK = 256
 
 
 def _dumps(obj: Mapping[str, object]) -> str:

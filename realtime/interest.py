@@ -32,6 +32,16 @@ class CellGrid:
             )
         #: neighbourhood[c]: the cells a viewer in c sees (c included); symmetric.
         self.neighbourhood: tuple[frozenset[int], ...] = tuple(hood)
+        n = len(hood)
+        #: hood_mask[c, d]: cell d is in c's neighbourhood (for picking candidates at once).
+        self.hood_mask = np.zeros((n + 1, n + 1), dtype=np.bool_)
+        #: hood_index[c]: c's neighbourhood as up to 9 cell numbers, padded with ``n``, a
+        #: spare cell that holds nothing (per-cell values can then be gathered for all cells).
+        self.hood_index = np.full((n, 9), n, dtype=np.int64)
+        for cell, cells in enumerate(hood):
+            members = sorted(cells)
+            self.hood_mask[cell, members] = True
+            self.hood_index[cell, : len(members)] = members
 
     @property
     def size(self) -> int:

@@ -83,8 +83,15 @@ def tick(hall: Hall, viewers: dict[int, Viewer], now: float, lagging: frozenset[
     return result
 
 
+def settle(hall: Hall, now: float = 0.0) -> None:
+    """Tick until every view has been chosen again (views follow joins within that)."""
+    for _ in range(hall.rules.view_reselect_ticks):
+        hall.tick(now)
+
+
 def test_each_viewer_sees_exactly_the_avatars_in_its_area_of_interest():
-    hall = make_hall(aoi_cell_m=10.0)
+    # Every avatar in view updated at every tick (far ones are otherwise every 4th).
+    hall = make_hall(aoi_cell_m=10.0, view_far_every_ticks=1)
     rng = np.random.default_rng(7)
     points = FLOOR.random_walkable(rng, 60)
     ids = [join(hall, f"a{i}", tuple(p)) for i, p in enumerate(points)]
@@ -119,6 +126,7 @@ def test_aoi_is_the_own_cell_and_the_eight_around_it():
     a = join(hall, "a", (5, 5))
     near = join(hall, "near", (15, 15))  # diagonal neighbour cell
     far = join(hall, "far", (25, 5))  # two cells away
+    settle(hall)
     assert hall.visible_ids(a) == {a, near}
     assert far not in hall.visible_ids(a)
 
@@ -243,6 +251,7 @@ def test_a_lagging_viewer_gets_a_full_frame_that_replaces_its_view():
     a, b = join(hall, "a", (10, 10)), join(hall, "b", (12, 10))
     viewers = {a: Viewer()}
     drain(hall, viewers)
+    settle(hall)
     hall.propose_move(b, 12.1, 10, 0, "walk", 1)
     result = hall.tick(0.1, lagging={a})
     frame = codec.decode_frame(result.frames[a])
@@ -253,6 +262,7 @@ def test_a_spectator_sees_the_whole_hall_and_has_no_body():
     hall = make_hall(aoi_cell_m=10.0)
     spec = join(hall, "s", (1, 1), role=Role.SPECTATOR)
     far = join(hall, "far", (55, 55))
+    settle(hall)
     assert hall.visible_ids(spec) == {far}
     others = join(hall, "o", (2, 2))
     assert spec not in hall.visible_ids(others)

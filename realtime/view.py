@@ -1,0 +1,91 @@
+"""The bounded view: which of the candidates around a viewer it is sent (pure numpy).
+
+A viewer is sent at most ``k`` other avatars. Chosen for a group of viewers
+at once (those in one area-of-interest cell share their candidates, the
+bodies of the 3x3 cells around it) from a matrix of squared distances, so
+that a dense hall costs a few array operations per cell, not a Python loop
+per avatar.
+
+The rule (docs/protocol.md, section 6), with ``margin`` = K // 4 (at least 1):
+
+1. the ``slots - margin`` nearest candidates are always in the view
+   (``slots`` is K less the viewer's pinned avatars);
+2. an avatar already in the view **stays**, as room allows (nearest first),
+   while it is among the ``K + margin`` nearest or no farther than
+   ``KEEP_FACTOR`` (1.2) times the distance of the K-th nearest (and among
+   the 2K nearest);
+3. the places left are filled with the nearest candidates not yet in it.
+
+So an avatar near the edge of a full view does not flicker in and out: once
+in, it stays until it is clearly farther than the K-th nearest; once out, it
+comes back only when a place frees up or it becomes one of the nearest
+``slots - margin``, who are never hidden behind farther avatars kept.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numpy.typing import NDArray
+
+#: An avatar in view stays while within this factor of the k-th nearest distance.
+KEEP_FACTOR = 1.2
+#: Only the LOOK x k nearest candidates of a viewer are considered (the rule above
+#: never needs more in a crowd: 1.2 x the k-th distance is about the 1.44 k-th nearest).
+LOOK = 2
+
+
+def margin_of(k: int) -> int:
+    """How many ranks beyond ``k`` an avatar already in view may fall and stay."""
+    return max(1, k // 4)
+
+
+def choose(
+    d2: NDArray[np.float64],
+    current: NDArray[np.bool_],
+    slots: NDArray[np.int64],
+    k: int,
+    near_n: int = 0,
+) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
+    """Pick each viewer's view among its candidates.
+
+    ``d2[v, c]``: squared distance from viewer ``v`` to candidate ``c``, ``inf``
+    where ``c`` must not be chosen (the viewer itself, avatars added apart);
+    ``current[v, c]``: ``c`` is in ``v``'s view now; ``slots[v]``: how many ``v``
+    may have (at most ``k``). Returns the chosen mask, at most ``slots[v]``
+    per row, and the mask of the ``near_n`` nearest chosen (sent at every tick). Ties (avatars at the same spot) are broken by candidate order.
+    """
+    n_view, n_cand = d2.shape
+    chosen = np.zeros((n_view, n_cand), dtype=np.bool_)
+    near = np.zeros((n_view, n_cand), dtype=np.bool_)
+    if n_view == 0 or n_cand == 0:
+        return chosen, near
+    margin = margin_of(k)
+    k = max(1, min(k, n_cand))
+    m = min(k + margin, n_cand)
+    # Everything below works on each row's LOOK nearest, sorted (ties: arbitrary).
+    look = min(LOOK * k, n_cand)
+    top = np.argpartition(d2, look - 1, axis=1)[:, :look] if look < n_cand else None
+    if top is None:
+        top = np.argsort(d2, axis=1, kind="stable")
+    else:
+        order = np.argsort(np.take_along_axis(d2, top, axis=1), axis=1, kind="stable")
+        top = np.take_along_axis(top, order, axis=1)
+    top_d = np.take_along_axis(d2, top, axis=1)
+    rows = np.broadcast_to(np.arange(n_view)[:, None], top.shape)
+    ok = np.isfinite(top_d)
+    rank = np.cumsum(ok, axis=1)  # 1 for the nearest choosable
+    # 1. the nearest slots - margin
+    sel = ok & (rank <= (slots - margin)[:, None])
+    # 2. those in view that are not clearly farther than the k-th nearest, nearest first
+    with np.errstate(invalid="ignore"):
+        threshold = np.maximum(top_d[:, m - 1], top_d[:, k - 1] * (KEEP_FACTOR * KEEP_FACTOR))
+    keep = current[rows, top] & ok & ~sel & (top_d <= threshold[:, None])
+    room = slots - sel.sum(axis=1)
+    sel |= keep & (np.cumsum(keep, axis=1) <= room[:, None])
+    # 3. fill the places left, nearest first
+    free = ok & ~sel
+    sel |= free & (np.cumsum(free, axis=1) <= (slots - sel.sum(axis=1))[:, None])
+    chosen[rows[sel], top[sel]] = True
+    close = sel & (rank <= near_n)
+    near[rows[close], top[close]] = True
+    return chosen, near
