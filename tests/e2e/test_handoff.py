@@ -31,7 +31,7 @@ from hall_server.settings import Settings
 from tests.e2e.server import running_server
 from tests.helpers import NIB_FORM
 from tests.servers import free_port
-from tests.sims.conftest import API_KEYS, SECRET, SimProcess
+from tests.sims.support import API_KEYS, SECRET, SimProcess
 
 HALL = "mpp-kendari"
 NIK = "7471014101900001"
