@@ -3,8 +3,9 @@
 Started once per session by tests/conftest.py when their binaries are
 installed (``.ci/run`` installs Debian's postgresql and redis-server), and
 exported as ``HALL_TEST_POSTGRES_URL`` and ``HALL_TEST_REDIS_URL``. Tests for
-those backends skip when a URL is missing, except under CI (``CI`` set),
-where a missing server is a failure: CI must prove every backend.
+those backends skip when a URL is missing, except where skips are forbidden
+(``.ci/run``, ``CI`` set or ``--no-skips``: tests/support/no_skips.py), where a
+missing server is a failure: CI must prove every backend.
 """
 
 from __future__ import annotations
@@ -126,8 +127,8 @@ def start_redis(servers: Servers) -> str | None:
 async def fresh_postgres_database(prefix: str = "hall_test") -> AsyncIterator[str]:
     """A new, empty database on the session's PostgreSQL server, dropped afterwards.
 
-    Skips the test when no server is available (tests/conftest.py fails the
-    run instead under CI).
+    Skips the test when no server is available (a failure where skips are
+    forbidden, as in CI: tests/support/no_skips.py).
     """
     import pytest
     from sqlalchemy import text

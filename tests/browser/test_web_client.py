@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 from pathlib import Path
 
@@ -27,8 +26,7 @@ ARGS = [
 @pytest.fixture
 def chromium_path() -> str:
     if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser tests: chromium is not installed")
+        # A failure where skips are forbidden (CI): tests/support/no_skips.py.
         pytest.skip("chromium is not installed")
     return CHROMIUM
 
