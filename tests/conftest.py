@@ -11,6 +11,7 @@ import os
 import pytest
 
 from tests.servers import Servers, start_postgres, start_redis
+
 pytest_plugins = ["tests.support.no_skips"]
 
 _servers = Servers()

@@ -17,7 +17,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
-SKIPPING = '''
+SKIPPING = """
 import pytest
 
 
@@ -41,7 +41,7 @@ def test_skipped_by_a_mark():
 
 def test_that_runs():
     assert True
-'''
+"""
 
 SKIPPING_AT_COLLECTION = """
 import pytest
@@ -58,7 +58,9 @@ def run_pytest(tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedPr
     (tmp_path / "test_skipping.py").write_text(SKIPPING)
     (tmp_path / "test_skipping_at_collection.py").write_text(SKIPPING_AT_COLLECTION)
     # Not the project's settings (its addopts, warnings as errors).
-    (tmp_path / "pytest.ini").write_text("[pytest]\nasyncio_default_fixture_loop_scope = function\n")
+    (tmp_path / "pytest.ini").write_text(
+        "[pytest]\nasyncio_default_fixture_loop_scope = function\n"
+    )
     environ = {k: v for k, v in os.environ.items() if k not in ("CI", "HALL_TEST_NO_SKIPS")}
     return subprocess.run(
         [
