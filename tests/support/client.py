@@ -16,6 +16,7 @@ import asyncio
 import functools
 import json
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -61,6 +62,8 @@ class HallClient:
         self.token = ""
         self.seq = 0
         self.frames = 0
+        #: When each frame arrived (monotonic s): a client starved of frames shows as a gap.
+        self.frame_times: list[float] = []
         self.view: dict[int, tuple[float, float]] = {}
         self.flags: dict[int, int] = {}
         self.gone: set[int] = set()
@@ -96,6 +99,7 @@ class HallClient:
                 if isinstance(raw, bytes):
                     self.frames += 1
                     if self.decode_frames:
+                        self.frame_times.append(time.monotonic())
                         self._frame(raw)
                     continue
                 msg: Message = json.loads(raw)
@@ -202,7 +206,9 @@ class HallClient:
         for wx, wy in route:
             while (d := math.hypot(wx - self.x, wy - self.y)) > 1e-6:
                 step = min(step_m, d)
-                await self.move(self.x + (wx - self.x) / d * step, self.y + (wy - self.y) / d * step)
+                await self.move(
+                    self.x + (wx - self.x) / d * step, self.y + (wy - self.y) / d * step
+                )
                 await asyncio.sleep(pace_s)  # paces the steps like a person walking
 
     async def close(self) -> None:
