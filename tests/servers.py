@@ -18,10 +18,11 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.support.waiting import wait_until_blocking
 
 
 def free_port() -> int:
@@ -31,13 +32,11 @@ def free_port() -> int:
 
 
 def _wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"server on port {port} did not start")
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_until_blocking(listening, timeout, f"a server to listen on port {port}")
 
 
 @dataclass
