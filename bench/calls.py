@@ -45,12 +45,14 @@ import httpx
 import numpy as np
 import psutil  # type: ignore[import-untyped]
 from aiortc import RTCPeerConnection, RTCSessionDescription
-from websockets.asyncio.client import ClientConnection, connect
+from websockets.asyncio.client import connect
 
 from bench.run import free_port
 from realtime.calls import ice, passthrough
 from scenes.bundled import load_demo_scene
 from scenes.spatial import Floorplan
+from tests.support.client import HallClient
+from tests.support.waiting import wait_until
 
 SCENE = Path(__file__).resolve().parent.parent / "scenes" / "data" / "mpp-kendari.json"
 FLOOR = Floorplan.from_scene(load_demo_scene())
@@ -111,60 +113,11 @@ async def _create_officers(db: Path, count: int) -> None:
 # ------------------------------------------------------------- clients
 
 
-class Client:
-    """A hall WebSocket client that keeps JSON messages and its own position."""
-
-    def __init__(self, ws: ClientConnection, welcome: dict[str, Any]) -> None:
-        self.ws = ws
-        self.id = welcome["you"]["id"]
-        self.x, self.y = welcome["you"]["x"], welcome["you"]["y"]
-        self.messages: list[dict[str, Any]] = []
-        self.seq = 0
-        self.task = asyncio.create_task(self._pump())
-
-    @classmethod
-    async def join(cls, base: str, hall: str, token: str) -> Client:
-        ws = await connect(f"{base}/ws/v1/halls/{hall}", compression=None, max_size=2**20)
-        await ws.send(json.dumps({"type": "join", "token": token}))
-        while True:
-            msg = json.loads(raw) if isinstance(raw := await ws.recv(), str) else {}
-            if msg.get("type") == "welcome":
-                return cls(ws, msg)
-
-    async def _pump(self) -> None:
-        with contextlib.suppress(Exception):
-            async for raw in self.ws:
-                if isinstance(raw, str):
-                    msg = json.loads(raw)
-                    self.messages.append(msg)
-                    if msg["type"] == "correction":
-                        self.x, self.y = msg["x"], msg["y"]
-
-    async def send(self, **msg: Any) -> None:
-        self.seq += 1
-        await self.ws.send(json.dumps({**msg, "seq": self.seq}))
-
-    async def next(self, kind: str, timeout: float = 30.0) -> dict[str, Any]:
-        async with asyncio.timeout(timeout):
-            while True:
-                for msg in self.messages:
-                    if msg["type"] == kind:
-                        self.messages.remove(msg)
-                        return msg
-                    if msg["type"] == "error":
-                        raise RuntimeError(f"server error: {msg}")
-                await asyncio.sleep(0.02)
-
-    async def walk_to(self, goal: tuple[float, float]) -> None:
-        route = FLOOR.route((self.x, self.y), goal)
-        assert route is not None
-        for wx, wy in route:
-            while (d := math.hypot(wx - self.x, wy - self.y)) > 1e-6:
-                step = min(2.0, d)
-                self.x += (wx - self.x) / d * step
-                self.y += (wy - self.y) / d * step
-                await self.send(type="move", x=self.x, y=self.y, yaw=0.0, anim="walk")
-                await asyncio.sleep(0.06)
+async def join(base: str, hall: str, token: str) -> HallClient:
+    """A hall client as the tests use it; frames are not decoded (the load generator's CPU)."""
+    return await HallClient.enter(
+        f"{base}/ws/v1/halls/{hall}", token, frames=False, raise_on_error=True, floor=FLOOR
+    )
 
 
 @dataclass
@@ -205,10 +158,10 @@ async def client_leg(name: str, address: str) -> tuple[Leg, str]:
     return leg, pc.localDescription.sdp
 
 
-async def offer(person: Client, call_id: str, name: str, address: str) -> Leg:
+async def offer(person: HallClient, call_id: str, name: str, address: str) -> Leg:
     leg, sdp = await client_leg(name, address)
     await person.send(type="call_offer", call_id=call_id, sdp=sdp)
-    answer = await person.next("call_answer")
+    answer = await person.next("call_answer", timeout=30)
     await leg.pc.setRemoteDescription(RTCSessionDescription(answer["sdp"], "answer"))
     return leg
 
@@ -243,26 +196,27 @@ async def set_up_call(
     counter: dict[str, Any],
     officer_no: int,
     address_no: int,
-) -> tuple[Leg, Leg, list[Client]]:
+) -> tuple[Leg, Leg, list[HallClient]]:
     r = await http.post(
         "/api/v1/auth/staff/token",
         json={"username": f"bench{officer_no}", "password": "bench-password-123"},
     )
     r.raise_for_status()
-    officer = await Client.join(base, hall, r.json()["token"])
+    officer = await join(base, hall, r.json()["token"])
     await officer.send(type="counter_open", counter_id=counter["id"])
-    await officer.next("counter_state")
+    await officer.next("counter_state", timeout=30)
     r = await http.post("/api/v1/auth/guest/token", json={"display_name": f"Warga {officer_no}"})
-    citizen = await Client.join(base, hall, r.json()["token"])
+    citizen = await join(base, hall, r.json()["token"])
     await citizen.send(type="ticket_take", service=counter["services"][0])
-    await citizen.next("ticket")
+    await citizen.next("ticket", timeout=30)
     await officer.send(type="call_next", counter_id=counter["id"])
-    called = await citizen.next("called")
-    await citizen.walk_to(tuple(called["counter"]["position"]))
-    invite = await citizen.next("call_invite")
+    called = await citizen.next("called", timeout=30)
+    # Long strides: the server allows 60 m/s here (HALL_MAX_SPEED_M_S above).
+    await citizen.walk_to(tuple(called["counter"]["position"]), step_m=2.0, pace_s=0.06)
+    invite = await citizen.next("call_invite", timeout=30)
     await citizen.send(type="call_accept", call_id=invite["call_id"], record=False)
-    await citizen.next("call_accepted")
-    await officer.next("call_invite")
+    await citizen.next("call_accepted", timeout=30)
+    await officer.next("call_invite", timeout=30)
     # Each client on its own loopback address, as separate machines would be.
     a = f"127.0.{1 + address_no // 200}.{10 + address_no % 200}"
     b = f"127.0.{1 + address_no // 200}.{210 + address_no % 40}"
@@ -336,11 +290,14 @@ async def baseline_relay(calls: int, duration: float, warmup: float) -> dict[str
                 track.put(tone[n % len(tone)], n * 960)
 
     try:
-        for _ in range(100):
+
+        def listening() -> bool:
             with contextlib.suppress(OSError):
                 socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-                break
-            await asyncio.sleep(0.1)
+                return True
+            return False
+
+        await wait_until(listening, 10, "the baseline relay to listen", interval=0.1)
         for call in range(calls):
             for k, side in enumerate(("citizen", "staff")):
                 address = f"127.0.3.{10 + 2 * call + k}"
@@ -416,17 +373,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     results: list[dict[str, Any]] = []
     pacer = Pacer()
     pacer_task = asyncio.create_task(pacer.run())
-    clients: list[Client] = []
+    clients: list[HallClient] = []
     counters = load_demo_scene().counters
     slots = [(h, c) for h in ids for c in counters]
     try:
         async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-            async with asyncio.timeout(30):
-                while True:
-                    with contextlib.suppress(httpx.HTTPError):
-                        if (await http.get("/readyz")).status_code == 200:
-                            break
-                    await asyncio.sleep(0.2)
+
+            async def ready() -> bool:
+                with contextlib.suppress(httpx.HTTPError):
+                    return (await http.get("/readyz")).status_code == 200
+                return False
+
+            await wait_until(ready, 30, "the hall server to be ready", interval=0.2)
             rss0 = server.memory_info().rss
             made = before = 0
             for target in steps:

@@ -54,6 +54,7 @@ from hall_server.db.models import Account, ApplicationRow, Hall
 from hall_server.secrets import derive_key, resolve_secret_key
 from hall_server.settings import Settings
 from tests.servers import Servers, free_port, start_postgres
+from tests.support.waiting import wait_until
 
 SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 HALL = "mpp-kendari"
@@ -73,14 +74,14 @@ def load_averages() -> str:
 
 async def wait_ready(url: str, path: str, headers: dict[str, str] | None = None) -> None:
     async with httpx.AsyncClient() as http:
-        for _ in range(300):
+
+        async def ready() -> bool:
             try:
-                if (await http.get(url + path, headers=headers)).status_code == 200:
-                    return
+                return (await http.get(url + path, headers=headers)).status_code == 200
             except httpx.HTTPError:
-                pass
-            await asyncio.sleep(0.1)
-    raise RuntimeError(f"{url} did not start")
+                return False
+
+        await wait_until(ready, 30, f"{url} to start", interval=0.1)
 
 
 class Filer:
@@ -135,6 +136,9 @@ class Filer:
         async with self.engine.connect() as conn:
             query = text("SELECT count(*) FROM outbox WHERE state <> 'delivered'")
             return int((await conn.execute(query)).scalar_one())
+
+    async def delivered_all(self) -> bool:
+        return await self.undelivered() == 0
 
     async def filed_at(self) -> dict[str, float]:
         async with self.engine.connect() as conn:
@@ -233,8 +237,7 @@ async def run(
         await wait_ready(f"http://127.0.0.1:{hall_port}", "/readyz")
         cpu_before = cpu_s(hall.pid), cpu_s(sim.pid)
         started = time.perf_counter()
-        while await filer.undelivered():
-            await asyncio.sleep(0.05)
+        await wait_until(filer.delivered_all, 600, "the backlog delivered", interval=0.05)
         drain_s = time.perf_counter() - started
         hall_cpu, sim_cpu = cpu_s(hall.pid) - cpu_before[0], cpu_s(sim.pid) - cpu_before[1]
         before = set(received_at(sim_db))
@@ -247,9 +250,7 @@ async def run(
                 await asyncio.sleep(delay)
             await filer.file()
         filing_s = time.perf_counter() - t0
-        async with asyncio.timeout(120):
-            while await filer.undelivered():
-                await asyncio.sleep(0.05)
+        await wait_until(filer.delivered_all, 120, "every filing delivered", interval=0.05)
         filed = await filer.filed_at()
         received = received_at(sim_db)
     finally:

@@ -50,6 +50,7 @@ import psutil  # type: ignore[import-untyped]
 
 from bench import scene_dense, scene_plaza
 from bench.loadgen import MOVE_HZ, WALK_SPEED_M_S, Hooks, LoadConfig, run_load
+from tests.support.waiting import wait_until_blocking
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -176,15 +177,14 @@ class Server:
                 self.ps.cpu_affinity(cpus)
 
     def wait_ready(self, timeout_s: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
+        def ready() -> bool:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"server exited early; see {self.log_path}")
             with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(self.base + "/readyz", timeout=2.0).status_code == 200:
-                    return
-            time.sleep(0.2)
-        raise RuntimeError(f"server not ready after {timeout_s} s; see {self.log_path}")
+                return httpx.get(self.base + "/readyz", timeout=2.0).status_code == 200
+            return False
+
+        wait_until_blocking(ready, timeout_s, f"the server to be ready (log: {self.log_path})", 0.2)
 
     def cpu_seconds(self) -> float:
         t = self.ps.cpu_times()

@@ -28,6 +28,7 @@ import httpx
 from websockets.asyncio.client import connect
 
 from tests.servers import Servers, free_port, start_postgres
+from tests.support.waiting import wait_until
 
 SERVICES = ("KTP-EL", "KK", "AKTA-LAHIR", "AKTA-MATI", "PINDAH-DATANG", "NIB", "PBG", "REKLAME")
 
@@ -78,13 +79,14 @@ async def run_backend(name: str, database_url: str | None, clients: int) -> dict
     base = f"http://127.0.0.1:{port}"
     try:
         async with httpx.AsyncClient(base_url=base) as http:
-            for _ in range(200):
+
+            async def ready() -> bool:
                 try:
-                    if (await http.get("/readyz")).status_code == 200:
-                        break
+                    return (await http.get("/readyz")).status_code == 200
                 except httpx.HTTPError:
-                    pass
-                await asyncio.sleep(0.1)
+                    return False
+
+            await wait_until(ready, 20, "the hall server to be ready", interval=0.1)
         latencies: list[float] = []
         started = time.perf_counter()
         ws_url = f"ws://127.0.0.1:{port}/ws/v1/halls/mpp-kendari"

@@ -3,8 +3,9 @@
 Started once per session by tests/conftest.py when their binaries are
 installed (``.ci/run`` installs Debian's postgresql and redis-server), and
 exported as ``HALL_TEST_POSTGRES_URL`` and ``HALL_TEST_REDIS_URL``. Tests for
-those backends skip when a URL is missing, except under CI (``CI`` set),
-where a missing server is a failure: CI must prove every backend.
+those backends skip when a URL is missing, except where skips are forbidden
+(``.ci/run``, ``CI`` set or ``--no-skips``: tests/support/no_skips.py), where a
+missing server is a failure: CI must prove every backend.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ import shutil
 import socket
 import subprocess
 import tempfile
-import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.support.waiting import wait_until_blocking
 
 
 def free_port() -> int:
@@ -30,13 +32,11 @@ def free_port() -> int:
 
 
 def _wait_for_port(port: int, timeout: float = 20.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def listening() -> bool:
         with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"server on port {port} did not start")
+            return s.connect_ex(("127.0.0.1", port)) == 0
+
+    wait_until_blocking(listening, timeout, f"a server to listen on port {port}")
 
 
 @dataclass
@@ -126,8 +126,8 @@ def start_redis(servers: Servers) -> str | None:
 async def fresh_postgres_database(prefix: str = "hall_test") -> AsyncIterator[str]:
     """A new, empty database on the session's PostgreSQL server, dropped afterwards.
 
-    Skips the test when no server is available (tests/conftest.py fails the
-    run instead under CI).
+    Skips the test when no server is available (a failure where skips are
+    forbidden, as in CI: tests/support/no_skips.py).
     """
     import pytest
     from sqlalchemy import text

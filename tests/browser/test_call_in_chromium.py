@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 from collections.abc import AsyncIterator
@@ -15,6 +14,7 @@ from tests.browser.test_web_client import ARGS, chromium_path  # noqa: F401 (fix
 from tests.calls.peers import ClientPeer, connect_leg
 from tests.e2e.server import RunningServer, running_server
 from tests.e2e.test_counters import enter
+from tests.support.waiting import wait_until
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
@@ -95,9 +95,11 @@ async def test_a_citizen_in_chromium_talks_with_an_aiortc_officer_both_ways(
 
         # The browser's 600 Hz reaches the officer; the officer's 1000 Hz reaches the browser.
         await officer_peer.hears(600, timeout=20)
-        async with asyncio.timeout(20):
-            while abs(await page.evaluate("callPage.dominantHz()") - 1000) > 15:
-                await asyncio.sleep(0.2)
+
+        async def browser_hears_the_officer() -> bool:
+            return bool(abs(await page.evaluate("callPage.dominantHz()") - 1000) <= 15)
+
+        await wait_until(browser_hears_the_officer, 20, "the browser to hear 1000 Hz", 0.2)
         assert "connected" in (await page.text_content("#status") or "")
         assert officer_peer.remote_addresses() == {"127.0.0.1"}
         await page.screenshot(path=str(tmp_path / "call.png"))

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import os
 import shutil
 from pathlib import Path
 
@@ -27,8 +25,7 @@ ARGS = [
 @pytest.fixture
 def chromium_path() -> str:
     if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("CI must run the browser tests: chromium is not installed")
+        # A failure where skips are forbidden (CI): tests/support/no_skips.py.
         pytest.skip("chromium is not installed")
     return CHROMIUM
 
@@ -67,10 +64,10 @@ async def test_the_demo_page_shows_the_living_hall_and_lets_a_guest_walk_and_cha
         await page.click("#enter button")
         await page.wait_for_function("me && me.name === 'Tamu Uji' && view.has(me.id)")
         y0 = await page.evaluate("view.get(me.id).y")
+        # The key is held until the server's frames show the avatar 1 m further north.
         await page.keyboard.down("ArrowUp")
-        await asyncio.sleep(1.5)
-        await page.keyboard.up("ArrowUp")
         await page.wait_for_function(f"view.get(me.id).y > {y0} + 1.0")
+        await page.keyboard.up("ArrowUp")
 
         # Proximity chat: the speaker hears itself.
         await page.fill("#text", "Selamat pagi, Kendari!")

@@ -14,6 +14,7 @@ from aiortc import MediaStreamTrack, RTCPeerConnection, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError
 
 from realtime.calls import ice
+from tests.support.waiting import wait_until
 
 
 class Tone(MediaStreamTrack):
@@ -33,7 +34,7 @@ class Tone(MediaStreamTrack):
             self._start = time.monotonic()
         wait = self._start + self.samples / 48_000 - time.monotonic()
         if wait > 0:
-            await asyncio.sleep(wait)
+            await asyncio.sleep(wait)  # paces the tone in real time, as a microphone does
         t = (np.arange(960) + self.samples) / 48_000
         pcm = (self.amplitude * np.sin(2 * np.pi * self.freq * t) * 32767).astype(np.int16)
         frame = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
@@ -95,9 +96,9 @@ class ClientPeer:
 
     async def hears(self, freq: float, timeout: float = 10.0) -> None:
         """Wait until the strongest frequency received is ``freq`` (within 10 Hz)."""
-        async with asyncio.timeout(timeout):
-            while abs(self.dominant_hz(0.5) - freq) > 10:
-                await asyncio.sleep(0.1)
+        await wait_until(
+            lambda: abs(self.dominant_hz(0.5) - freq) <= 10, timeout, f"{freq} Hz", interval=0.1
+        )
 
     async def close(self) -> None:
         await self.pc.close()

@@ -15,14 +15,14 @@ import numpy as np
 from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 from sqlalchemy import text
-from websockets.exceptions import ConnectionClosed
 
 from avatars.model import Flag
 from hall_server.db import create_engine
-from realtime import codec
 from tests.calls.peers import ClientPeer, connect_leg, metric
 from tests.e2e.server import RunningServer, running_server
-from tests.e2e.test_counters import Person, enter
+from tests.e2e.test_counters import enter
+from tests.support.client import HallClient
+from tests.support.waiting import wait_until
 
 HALL = "mpp-kendari"
 # Each party on its own loopback address, so "who learned whose address" can be checked.
@@ -40,8 +40,8 @@ def call_server(tmp_path: Path, **overrides: Any):
 
 
 async def citizen_at_counter(
-    server: RunningServer, officer: Person, counter_id: str = "D1"
-) -> tuple[Person, dict[str, Any]]:
+    server: RunningServer, officer: HallClient, counter_id: str = "D1"
+) -> tuple[HallClient, dict[str, Any]]:
     """A citizen takes a number, the officer calls it, the citizen walks up: the call invite."""
     citizen = await enter(server, await server.guest_token("Siti"))
     await citizen.send(type="ticket_take", service="KTP-EL")
@@ -53,30 +53,21 @@ async def citizen_at_counter(
     return citizen, invite
 
 
-class Watcher(Person):
-    """A Person that also reads snapshot frames: who is flagged as speaking."""
+async def sees_speaking(screen: HallClient, avatar: int, speaking: bool) -> None:
+    """Wait until the frames ``screen`` gets flag ``avatar`` as speaking (or as not speaking)."""
 
-    def __init__(self, ws: Any, welcome: dict[str, Any]) -> None:
-        self.speaking: dict[int, bool] = {}
-        super().__init__(ws, welcome)
+    def flagged() -> bool:
+        return avatar in screen.flags and bool(screen.flags[avatar] & Flag.SPEAKING) is speaking
 
-    async def _pump(self) -> None:
-        try:
-            async for raw in self.ws:
-                if isinstance(raw, bytes):
-                    frame = codec.decode_frame(raw)
-                    for rec in (frame.entered, frame.updated):
-                        for i, flags in zip(rec["id"].tolist(), rec["flags"].tolist(), strict=True):
-                            self.speaking[i] = bool(flags & Flag.SPEAKING)
-                else:
-                    self.messages.append(json.loads(raw))
-        except ConnectionClosed:
-            pass
+    await wait_until(flagged, 5, f"avatar {avatar} to be shown speaking={speaking}", interval=0.05)
 
-    async def sees_speaking(self, avatar: int, speaking: bool, timeout: float = 5.0) -> None:
-        async with asyncio.timeout(timeout):
-            while self.speaking.get(avatar) is not speaking:
-                await asyncio.sleep(0.05)
+
+async def voice_sent(peer: ClientPeer, seconds: float) -> None:
+    """Wait until ``peer`` has sent ``seconds`` more of its tone (the call runs that long)."""
+    target = peer.tone.samples + int(seconds * 48_000)
+    await wait_until(
+        lambda: peer.tone.samples >= target, 15, f"{seconds} s more of {peer.tone.freq} Hz sent"
+    )
 
 
 async def audit(server: RunningServer, ticket_id: str) -> list[tuple[str, dict[str, Any]]]:
@@ -107,8 +98,7 @@ async def test_a_counter_call_relays_both_ways_survives_a_hand_over_and_is_recor
     async with call_server(tmp_path) as server:
         officer = await enter(server, await server.staff_token("petugas1"))
         # A spectator overlooks the whole hall, like a supervisor's wall screen.
-        ws, welcome = await server.join(HALL, await server.guest_token("Layar", "spectator"))
-        screen = Watcher(ws, welcome)
+        screen = await server.join(HALL, await server.guest_token("Layar", "spectator"))
         await officer.send(type="counter_open", counter_id="D1")
         await officer.next("counter_state")
         citizen, invite = await citizen_at_counter(server, officer)
@@ -136,9 +126,9 @@ async def test_a_counter_call_relays_both_ways_survives_a_hand_over_and_is_recor
 
         # The server reads the audio level off the packets: the citizen's avatar speaks,
         # and stops speaking when the tone stops.
-        await screen.sees_speaking(citizen.id, True)
+        await sees_speaking(screen, citizen.id, True)
         citizen_peer.tone.amplitude = 0.0
-        await screen.sees_speaking(citizen.id, False)
+        await sees_speaking(screen, citizen.id, False)
         citizen_peer.tone.amplitude = 0.3
         # Hand-over mid-call: a supervisor takes the counter; the citizen's leg stays up.
         supervisor = await enter(server, await server.staff_token("supervisor"))
@@ -152,7 +142,8 @@ async def test_a_counter_call_relays_both_ways_survives_a_hand_over_and_is_recor
         await new_peer.hears(440)
         assert not [m for m in citizen.messages if m["type"] == "call_ended"]
         assert await peers(server) == 2
-        await asyncio.sleep(1.0)
+        # The recording's last second must be the new officer's voice (checked below).
+        await voice_sent(new_peer, 1.0)
 
         await supervisor.send(type="finish", counter_id="D1", outcome="served")
         for person in (citizen, supervisor):
@@ -205,7 +196,7 @@ async def test_bad_signalling_gets_clear_errors_and_leaks_no_peer(tmp_path: Path
         await officer.next("counter_state")
         loner = await enter(server, await server.guest_token("Budi"))
 
-        async def error_for(person: Person, **msg: Any) -> dict[str, Any]:
+        async def error_for(person: HallClient, **msg: Any) -> dict[str, Any]:
             await person.send(**msg)
             seq = person.seq
             return await person.next("error", lambda m: m.get("ref") == seq)
@@ -335,22 +326,22 @@ async def test_recordings_are_deleted_when_their_retention_ends(tmp_path: Path):
         await citizen.next("call_accepted")
         peer = ClientPeer(CITIZEN_IP, 440)
         await connect_leg(citizen, call_id, peer)
-        await asyncio.sleep(1.0)
+        await voice_sent(peer, 1.0)  # something to record
         await officer.send(type="finish", counter_id="D1", outcome="served")
         await citizen.next("call_ended")
         folder = server.settings.resolved_recordings_dir
         files = list(folder.rglob(f"{call_id}-*.ogg"))
         assert len(files) == 2
-        async with asyncio.timeout(10):
-            while any(f.exists() for f in files):
-                await asyncio.sleep(0.2)
-        async with asyncio.timeout(5):
-            while True:
-                rows = await audit(server, invite["ticket_id"])
-                deleted = [d for a, d in rows if a == "call_recording_deleted"]
-                if len(deleted) == 2:
-                    break
-                await asyncio.sleep(0.2)
+        await wait_until(
+            lambda: not any(f.exists() for f in files), 10, "the recordings deleted", 0.2
+        )
+
+        async def both_deletions_audited() -> list[dict[str, Any]] | None:
+            rows = await audit(server, invite["ticket_id"])
+            deleted = [d for a, d in rows if a == "call_recording_deleted"]
+            return deleted if len(deleted) == 2 else None
+
+        deleted = await wait_until(both_deletions_audited, 5, "two deletions in the audit", 0.2)
         assert {d["side"] for d in deleted} == {"citizen", "staff"}
         await peer.close()
         await citizen.close()
@@ -368,7 +359,7 @@ class Colour(MediaStreamTrack):
         self.n = 0
 
     async def recv(self) -> av.VideoFrame:
-        await asyncio.sleep(1 / 15)
+        await asyncio.sleep(1 / 15)  # paces the frames like a camera (15 per second)
         image = np.zeros((120, 160, 3), dtype=np.uint8)
         image[:, :] = self.rgb
         frame = av.VideoFrame.from_ndarray(image, format="rgb24")
@@ -382,7 +373,8 @@ class VideoPeer(ClientPeer):
 
     def __init__(self, address: str, freq: float, rgb: tuple[int, int, int]) -> None:
         super().__init__(address, freq)
-        self.pc.addTrack(Colour(rgb))
+        self.camera = Colour(rgb)
+        self.pc.addTrack(self.camera)
         self.colours: list[np.ndarray] = []
 
     def _on_track(self, track: MediaStreamTrack) -> None:
@@ -399,9 +391,10 @@ class VideoPeer(ClientPeer):
         self._pumps.append(asyncio.ensure_future(pump()))
 
     async def sees(self, rgb: tuple[int, int, int], timeout: float = 15.0) -> None:
-        async with asyncio.timeout(timeout):
-            while not self.colours or np.abs(self.colours[-1] - rgb).max() > 40:
-                await asyncio.sleep(0.1)
+        def seen() -> bool:
+            return bool(self.colours) and bool(np.abs(self.colours[-1] - rgb).max() <= 40)
+
+        await wait_until(seen, timeout, f"the colour {rgb}", interval=0.1)
 
 
 async def test_video_flows_when_both_sides_send_it(tmp_path: Path):
@@ -420,7 +413,8 @@ async def test_video_flows_when_both_sides_send_it(tmp_path: Path):
         )
         await connect_leg(citizen, call_id, red)
         # The officer's leg joins while the citizen already sends: a keyframe is asked for.
-        await asyncio.sleep(1.0)
+        sent = red.camera.n
+        await wait_until(lambda: red.camera.n >= sent + 15, 15, "the citizen's camera to send")
         await connect_leg(officer, call_id, blue)
         await blue.sees((220, 30, 30))
         await red.sees((30, 30, 220))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -13,12 +12,13 @@ from typing import Any
 
 import httpx
 import uvicorn
-from websockets.asyncio.client import ClientConnection, connect
 
 from hall_server.app import create_app
 from hall_server.listen import listening_socket
 from hall_server.serving import uvicorn_config
 from hall_server.settings import Settings
+from tests.support.client import HallClient
+from tests.support.waiting import wait_until
 
 #: Our uvicorn protocol with its direct side (frames written by the tick, moves
 #: handled as they arrive), and uvicorn's stock one, through which the gateway
@@ -39,6 +39,13 @@ class RunningServer:
 
     def ws_url(self, hall: str) -> str:
         return f"ws://127.0.0.1:{self.port}/ws/v1/halls/{hall}"
+
+    async def metric(self, name: str) -> float:
+        """One sample of /metrics by its full name (labels included), 0 when not there yet."""
+        for line in (await self.http.get("/metrics")).text.splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+        return 0.0
 
     async def guest_token(self, name: str, role: str = "guest") -> str:
         r = await self.http.post(
@@ -74,14 +81,15 @@ class RunningServer:
         r.raise_for_status()
         return str(r.json()["token"])
 
-    async def join(
-        self, hall: str, token: str, **extra: Any
-    ) -> tuple[ClientConnection, dict[str, Any]]:
-        ws = await connect(self.ws_url(hall), compression=None, max_size=2**20)
-        await ws.send(json.dumps({"type": "join", "token": token, **extra}))
-        # Generous: a burst of joins on a busy 2-core machine can take seconds.
-        welcome = await next_json(ws, "welcome", timeout=20.0)
-        return ws, welcome
+    async def join(self, hall: str, token: str, **extra: Any) -> HallClient:
+        """A client that joined ``hall`` with ``token`` (``extra``: e.g. ``resume_token``)."""
+        client = await self.connect(hall)
+        await client.join(token, **extra)
+        return client
+
+    async def connect(self, hall: str) -> HallClient:
+        """A client connected to ``hall`` that has not joined yet."""
+        return await HallClient.connect(self.ws_url(hall))
 
 
 class _CodeCatcher(logging.Handler):
@@ -99,17 +107,6 @@ class _CodeCatcher(logging.Handler):
         return next(line[len(prefix) :] for line in reversed(self.lines) if line.startswith(prefix))
 
 
-async def next_json(ws: ClientConnection, kind: str, timeout: float = 5.0) -> dict[str, Any]:
-    """The next JSON message of type ``kind`` (binary frames and others skipped)."""
-    async with asyncio.timeout(timeout):
-        while True:
-            raw = await ws.recv()
-            if isinstance(raw, str):
-                msg: dict[str, Any] = json.loads(raw)
-                if msg["type"] == kind:
-                    return msg
-
-
 @contextlib.asynccontextmanager
 async def running_server(
     data_dir: Path,
@@ -125,11 +122,9 @@ async def running_server(
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        async with asyncio.timeout(20):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.02)
+        await wait_until(lambda: server.started or task.done(), 20, "the server to start")
+        if task.done():
+            task.result()  # it failed to start: its exception
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
             yield RunningServer(settings, port, http)
     finally:

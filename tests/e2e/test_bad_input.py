@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import pytest
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
-from tests.e2e.server import WEBSOCKETS, next_json, running_server
+from tests.e2e.server import WEBSOCKETS, running_server
 from tests.helpers import write_room
 
 HALL = "test-room"
@@ -30,15 +27,6 @@ async def server(tmp_path: Path, request: pytest.FixtureRequest):
         abuse_strikes=10,
     ) as srv:
         yield srv
-
-
-async def closed_with(ws) -> int:
-    with pytest.raises(ConnectionClosed):
-        async with asyncio.timeout(5):
-            while True:
-                await ws.recv()
-    assert ws.close_code is not None
-    return ws.close_code
 
 
 @pytest.mark.parametrize(
@@ -65,52 +53,46 @@ async def closed_with(ws) -> int:
 )
 async def test_a_bad_message_gets_a_named_error_and_the_connection_stays(server, message, code):
     token = await server.guest_token("tamu")
-    ws, _ = await server.join(HALL, token)
-    await ws.send(message)
-    error = await next_json(ws, "error")
+    ws = await server.join(HALL, token)
+    await ws.send_raw(message)
+    error = await ws.next("error")
     assert error["code"] == code
     assert error["message"]
-    await ws.send(json.dumps({"type": "ping", "t": 7}))
-    assert (await next_json(ws, "pong"))["t"] == 7
+    await ws.send_raw(json.dumps({"type": "ping", "t": 7}))
+    assert (await ws.next("pong"))["t"] == 7
     await ws.close()
 
 
 async def test_a_binary_message_is_refused_with_an_error(server):
-    ws, _ = await server.join(HALL, await server.guest_token("tamu"))
-    await ws.send(b"\x00\x01")
-    assert (await next_json(ws, "error"))["code"] == "bad_type"
+    ws = await server.join(HALL, await server.guest_token("tamu"))
+    await ws.send_raw(b"\x00\x01")
+    assert (await ws.next("error"))["code"] == "bad_type"
     await ws.close()
 
 
 async def test_an_error_names_the_sequence_number_of_the_bad_message(server):
-    ws, _ = await server.join(HALL, await server.guest_token("tamu"))
-    await ws.send(json.dumps({"type": "emote", "emote": "dab", "seq": 12}))
-    assert (await next_json(ws, "error"))["ref"] == 12
+    ws = await server.join(HALL, await server.guest_token("tamu"))
+    await ws.send_raw(json.dumps({"type": "emote", "emote": "dab", "seq": 12}))
+    assert (await ws.next("error"))["ref"] == 12
     await ws.close()
 
 
 async def test_a_flood_is_rate_limited_then_closed_as_abusive(server):
-    ws, _ = await server.join(HALL, await server.guest_token("tamu"))
+    ws = await server.join(HALL, await server.guest_token("tamu"))
     for i in range(200):
-        await ws.send(json.dumps({"type": "ping", "t": i}))
-    errors = []
-    with pytest.raises(ConnectionClosed):
-        async with asyncio.timeout(5):
-            while True:
-                raw = await ws.recv()
-                if isinstance(raw, str) and json.loads(raw)["type"] == "error":
-                    errors.append(json.loads(raw)["code"])
+        await ws.send_raw(json.dumps({"type": "ping", "t": i}))
+    assert await ws.closed() == 4029
+    errors = [m["code"] for m in ws.of_type("error")]
     assert errors and set(errors) == {"rate_limited"}
-    assert ws.close_code == 4029
 
 
 async def test_the_hall_keeps_serving_others_after_abuse(server):
-    good, _ = await server.join(HALL, await server.guest_token("baik"))
-    bad, _ = await server.join(HALL, await server.guest_token("nakal"))
+    good = await server.join(HALL, await server.guest_token("baik"))
+    bad = await server.join(HALL, await server.guest_token("nakal"))
     for payload in ("{", "[]", '{"type": 1}', "x" * 10_000, '{"type":"move","x":null}'):
-        await bad.send(payload)
-    await good.send(json.dumps({"type": "ping", "t": 1}))
-    assert (await next_json(good, "pong"))["t"] == 1
+        await bad.send_raw(payload)
+    await good.send_raw(json.dumps({"type": "ping", "t": 1}))
+    assert (await good.next("pong"))["t"] == 1
     await good.close()
     await bad.close()
 
@@ -124,11 +106,11 @@ async def test_the_hall_keeps_serving_others_after_abuse(server):
     ],
 )
 async def test_a_bad_join_is_refused_with_its_close_code(server, join, close):
-    ws = await connect(server.ws_url(HALL))
-    await ws.send(json.dumps(join))
-    error = await next_json(ws, "error")
+    ws = await server.connect(HALL)
+    await ws.send_raw(json.dumps(join))
+    error = await ws.next("error")
     assert error["code"]
-    assert await closed_with(ws) == close
+    assert await ws.closed() == close
 
 
 async def test_an_expired_token_is_refused(server):
@@ -137,65 +119,64 @@ async def test_an_expired_token_is_refused(server):
 
     key = derive_key(resolve_secret_key(server.settings), "token")
     token = issue_token(key, subject="guest:x", role="guest", ttl_s=10, now=1000.0, name="lama")
-    ws = await connect(server.ws_url(HALL))
-    await ws.send(json.dumps({"type": "join", "token": token}))
-    assert (await next_json(ws, "error"))["code"] == "token_expired"
-    assert await closed_with(ws) == 4001
+    ws = await server.connect(HALL)
+    await ws.send_raw(json.dumps({"type": "join", "token": token}))
+    assert (await ws.next("error"))["code"] == "token_expired"
+    assert await ws.closed() == 4001
 
 
 async def test_no_join_within_the_timeout_is_closed(server):
-    ws = await connect(server.ws_url(HALL))
-    assert await closed_with(ws) == 4010
+    ws = await server.connect(HALL)
+    assert await ws.closed() == 4010
 
 
 async def test_an_unknown_hall_is_closed_with_4004(server):
-    ws = await connect(server.ws_url("no-such-hall"))
-    assert await closed_with(ws) == 4004
+    ws = await server.connect("no-such-hall")
+    assert await ws.closed() == 4004
 
 
 async def test_a_token_for_another_hall_is_forbidden(server):
     r = await server.http.post(
         "/api/v1/auth/guest/token", json={"display_name": "x", "role": "guest", "hall": "other"}
     )
-    ws = await connect(server.ws_url(HALL))
-    await ws.send(json.dumps({"type": "join", "token": r.json()["token"]}))
-    assert (await next_json(ws, "error"))["code"] == "forbidden"
-    assert await closed_with(ws) == 4003
+    ws = await server.connect(HALL)
+    await ws.send_raw(json.dumps({"type": "join", "token": r.json()["token"]}))
+    assert (await ws.next("error"))["code"] == "forbidden"
+    assert await ws.closed() == 4003
 
 
 async def test_too_many_connections_from_one_address_are_refused(server):
-    open_ = [await connect(server.ws_url(HALL)) for _ in range(6)]
-    extra = await connect(server.ws_url(HALL))
-    assert (await next_json(extra, "error"))["code"] == "too_many_connections"
-    assert await closed_with(extra) == 4029
+    open_ = [await server.connect(HALL) for _ in range(6)]
+    extra = await server.connect(HALL)
+    assert (await extra.next("error"))["code"] == "too_many_connections"
+    assert await extra.closed() == 4029
     for ws in open_:
         await ws.close()
 
 
 async def test_a_spectator_may_watch_but_not_move_chat_or_gesture(server):
-    ws, welcome = await server.join(HALL, await server.guest_token("layar", role="spectator"))
-    assert welcome["you"]["role"] == "spectator"
+    ws = await server.join(HALL, await server.guest_token("layar", role="spectator"))
+    assert ws.welcome["you"]["role"] == "spectator"
     for msg in (
         {"type": "move", "x": 5, "y": 5, "yaw": 0, "anim": "walk"},
         {"type": "chat", "text": "halo"},
         {"type": "emote", "emote": "wave"},
     ):
-        await ws.send(json.dumps(msg))
-        assert (await next_json(ws, "error"))["code"] == "forbidden"
+        await ws.send(**msg)
+        error = await ws.next("error", lambda m, seq=ws.seq: m.get("ref") == seq)
+        assert error["code"] == "forbidden"
     await ws.close()
 
 
 async def test_an_officer_opens_a_private_channel_that_a_citizen_cannot(server):
-    officer, _ = await server.join(HALL, await server.staff_token("petugas1"))
-    citizen, welcome = await server.join(HALL, await server.guest_token("warga"))
-    await officer.send(json.dumps({"type": "channel_open", "with": [welcome["you"]["id"]]}))
-    opened = await next_json(citizen, "channel_opened")
-    await citizen.send(
-        json.dumps({"type": "chat", "channel": opened["channel"], "text": "Mau urus KK"})
-    )
-    line = await next_json(officer, "chat")
+    officer = await server.join(HALL, await server.staff_token("petugas1"))
+    citizen = await server.join(HALL, await server.guest_token("warga"))
+    await officer.send(**{"type": "channel_open", "with": [citizen.id]})
+    opened = await citizen.next("channel_opened")
+    await citizen.send(type="chat", channel=opened["channel"], text="Mau urus KK")
+    line = await officer.next("chat")
     assert line["channel"] == opened["channel"] and line["text"] == "Mau urus KK"
-    await citizen.send(json.dumps({"type": "channel_close", "channel": opened["channel"]}))
-    assert (await next_json(citizen, "error"))["code"] == "forbidden"
+    await citizen.send(type="channel_close", channel=opened["channel"])
+    assert (await citizen.next("error"))["code"] == "forbidden"
     await officer.close()
     await citizen.close()

@@ -7,7 +7,6 @@ someone else's name.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from sqlalchemy import text
@@ -15,20 +14,13 @@ from sqlalchemy import text
 from hall_server.db import create_engine
 from tests.e2e.test_counters import HALL, enter, hall_server
 from tests.helpers import NIB_FORM
+from tests.support.waiting import wait_until
 
 OTHER_NIK = "7371011708850002"
 
 
 async def board(server) -> dict:  # type: ignore[no-untyped-def]
     return dict((await server.http.get(f"/api/v1/halls/{HALL}/board")).json())
-
-
-async def until(check, timeout: float = 20.0):  # type: ignore[no-untyped-def]
-    """Poll an async condition until it holds (no fixed sleeps)."""
-    async with asyncio.timeout(timeout):
-        while not (result := await check()):
-            await asyncio.sleep(0.1)
-        return result
 
 
 async def test_a_counter_is_freed_when_its_citizen_closes_the_tab_during_a_bot_session(
@@ -47,7 +39,7 @@ async def test_a_counter_is_freed_when_its_citizen_closes_the_tab_during_a_bot_s
         async def freed() -> bool:
             return not any(s["counter_id"] == counter for s in (await board(server))["now_serving"])
 
-        await until(freed)
+        await wait_until(freed, 20, "the counter to be freed", interval=0.1)
 
 
 async def test_an_officer_who_disconnects_is_replaced_by_the_bot_after_the_grace_period(
@@ -67,7 +59,7 @@ async def test_an_officer_who_disconnects_is_replaced_by_the_bot_after_the_grace
             d1 = next(c for c in queues["counters"] if c["counter_id"] == "D1")
             return bool(d1["staffed_by"] == "bot")
 
-        await until(bot_is_back)
+        await wait_until(bot_is_back, 20, "the bot to staff D1 again", interval=0.1)
         await supervisor.close()
 
 

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from sqlalchemy import text
-from websockets.asyncio.client import ClientConnection
 
 from hall_server.db import create_engine
 from scenes.bundled import load_demo_scene
-from scenes.spatial import Floorplan
 from tests.e2e.server import RunningServer, running_server
 from tests.helpers import NIB_FORM
 from tests.servers import fresh_postgres_database
+from tests.support.client import HallClient
+from tests.support.waiting import wait_until
 
 HALL = "mpp-kendari"
 SCENE = load_demo_scene()
-FLOOR = Floorplan.from_scene(SCENE)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -41,58 +36,8 @@ def hall_server(tmp_path: Path, database_url: str | None, **overrides: Any):
     )
 
 
-class Person:
-    """A client that keeps every JSON message and its own position."""
-
-    def __init__(self, ws: ClientConnection, welcome: dict[str, Any]) -> None:
-        self.ws = ws
-        self.id = welcome["you"]["id"]
-        self.x, self.y = welcome["you"]["x"], welcome["you"]["y"]
-        self.messages: list[dict[str, Any]] = []
-        self.seq = 0
-        self.task = asyncio.create_task(self._pump())
-
-    async def _pump(self) -> None:
-        with contextlib.suppress(Exception):
-            async for raw in self.ws:
-                if isinstance(raw, str):
-                    msg = json.loads(raw)
-                    self.messages.append(msg)
-                    if msg["type"] == "correction":
-                        self.x, self.y = msg["x"], msg["y"]
-
-    async def send(self, **msg: Any) -> None:
-        self.seq += 1
-        await self.ws.send(json.dumps({**msg, "seq": self.seq}))
-
-    async def next(self, kind: str, where: Any = None, timeout: float = 10.0) -> dict[str, Any]:
-        """The first message of this type (matching ``where``), waiting for it if needed."""
-        async with asyncio.timeout(timeout):
-            while True:
-                for msg in self.messages:
-                    if msg["type"] == kind and (where is None or where(msg)):
-                        return msg
-                await asyncio.sleep(0.02)
-
-    async def walk_to(self, goal: tuple[float, float]) -> None:
-        route = FLOOR.route((self.x, self.y), goal)
-        assert route is not None
-        for wx, wy in route:
-            while (d := float(np.hypot(wx - self.x, wy - self.y))) > 1e-6:
-                step = min(0.8, d)
-                self.x += (wx - self.x) / d * step
-                self.y += (wy - self.y) / d * step
-                await self.send(type="move", x=self.x, y=self.y, yaw=0.0, anim="walk")
-                await asyncio.sleep(0.07)
-
-    async def close(self) -> None:
-        await self.ws.close()
-        self.task.cancel()
-
-
-async def enter(server: RunningServer, token: str) -> Person:
-    ws, welcome = await server.join(HALL, token)
-    return Person(ws, welcome)
+async def enter(server: RunningServer, token: str) -> HallClient:
+    return await server.join(HALL, token)
 
 
 async def audit_actions(server: RunningServer, ticket_id: str) -> list[str]:
@@ -291,14 +236,10 @@ async def test_counter_actions_are_for_staff_and_bad_requests_are_named(tmp_path
 
 
 async def test_in_the_demo_simulated_citizens_take_numbers_and_the_board_feed_moves(tmp_path: Path):
-    from websockets.asyncio.client import connect
-
     async with hall_server(tmp_path, None, demo_citizens=12, demo_ticket_chance=0.5) as server:
-        feed = await connect(f"ws://127.0.0.1:{server.port}/ws/v1/halls/{HALL}/board")
-        boards = []
-        async with asyncio.timeout(20):
-            while not any(b["now_serving"] for b in boards):
-                boards.append(json.loads(await feed.recv()))
+        feed = await HallClient.connect(f"ws://127.0.0.1:{server.port}/ws/v1/halls/{HALL}/board")
+        await feed.next("board", lambda b: b["now_serving"], timeout=20)
+        boards = feed.messages
         assert boards[0]["type"] == "board" and boards[0]["hall"] == HALL
         serving = next(b for b in boards if b["now_serving"])["now_serving"][0]
         assert serving["number"][0].isalpha() and serving["state"] in ("called", "serving")
@@ -325,15 +266,25 @@ async def test_appointments_park_unpark_and_transfer(tmp_path: Path):
 
         officer = await enter(server, await server.staff_token("petugas1"))
         await officer.send(type="counter_open", counter_id="D4")
-        await asyncio.sleep(2.5)  # a booking joins the live queue at its booked time
-        await officer.send(type="call_next", counter_id="D4")
-        await citizen.next("called")
+
+        # A booking is called from its booked time on: call until it is (no fixed sleep).
+        async def call_next() -> list[dict[str, Any]]:
+            empty = len(officer.of_type("queue_empty"))
+            await officer.send(type="call_next", counter_id="D4")
+            await wait_until(
+                lambda: citizen.of_type("called") or len(officer.of_type("queue_empty")) > empty,
+                what="the answer to call_next",
+            )
+            return citizen.of_type("called")
+
+        await wait_until(call_next, what="the booking to be called", interval=0.2)
+        first_call = await citizen.next("called")
         await officer.send(type="park", counter_id="D4", reason="menunggu dokumen")
         await citizen.next("ticket", lambda m: m["state"] == "parked")
         await officer.send(type="unpark", counter_id="D4", ticket_id=booked["ticket_id"])
         await citizen.next("ticket", lambda m: m["state"] == "waiting" and m is not waiting)
         await officer.send(type="call_next", counter_id="D4")
-        await citizen.next("called", lambda m: m["recalls"] == 0 and m is not None)
+        await citizen.next("called", lambda m: m["recalls"] == 0 and m is not first_call)
         await officer.send(type="transfer", counter_id="D4", service="PINDAH-DATANG")
         moved = await citizen.next("ticket", lambda m: m["service"] == "PINDAH-DATANG")
         assert (

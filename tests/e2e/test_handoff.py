@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import os
@@ -31,7 +30,8 @@ from hall_server.settings import Settings
 from tests.e2e.server import running_server
 from tests.helpers import NIB_FORM
 from tests.servers import free_port
-from tests.sims.conftest import API_KEYS, SECRET, SimProcess
+from tests.sims.support import API_KEYS, SECRET, SimProcess
+from tests.support.waiting import wait_until
 
 HALL = "mpp-kendari"
 NIK = "7471014101900001"
@@ -146,6 +146,16 @@ async def file_applications(
     return out
 
 
+async def outbox_attempts(database_url: str) -> dict[str, int]:
+    engine = create_engine(database_url)
+    try:
+        async with engine.connect() as conn:
+            rows = await conn.execute(text("SELECT application_id, attempts FROM outbox"))
+            return {r.application_id: r.attempts for r in rows}
+    finally:
+        await engine.dispose()
+
+
 async def outbox_states(database_url: str) -> dict[str, str]:
     engine = create_engine(database_url)
     try:
@@ -154,13 +164,6 @@ async def outbox_states(database_url: str) -> dict[str, str]:
             return {r.application_id: r.state for r in rows}
     finally:
         await engine.dispose()
-
-
-async def wait_until(check: Any, timeout: float = 60.0) -> Any:
-    async with asyncio.timeout(timeout):
-        while not (result := await check()):
-            await asyncio.sleep(0.2)
-    return result
 
 
 def received_once(received: dict[str, Any], app_ids: list[str]) -> None:
@@ -188,7 +191,7 @@ async def test_happy_path_for_each_back_office_with_status_callbacks_and_lookup(
             answers = [(await lookup(server.base, code)).json() for _, code in apps]
             return all(a.get("status") in ("completed", "approved") for a in answers)
 
-        await wait_until(final)
+        await wait_until(final, 60, "both applications to be final", interval=0.2)
         answer = (await lookup(server.base, apps[1][1])).json()
         statuses = [h["status"] for h in answer["history"]]
         assert statuses[:2] == ["filed", "queued"] and "sent" in statuses
@@ -218,7 +221,7 @@ async def test_thirty_percent_failures_deliver_every_application_exactly_once(tm
             states = await outbox_states(url)
             return all(states.get(a) == "delivered" for a in ids)
 
-        await wait_until(all_delivered, timeout=120)
+        await wait_until(all_delivered, 120, "every application delivered", interval=0.2)
         received = await civil.received()
         received_once(received, ids)
         # Timeouts after processing made the hall post some keys again; none was filed twice.
@@ -233,7 +236,13 @@ async def test_a_back_office_down_for_a_while_gets_the_backlog_after_recovery(tm
     ) as server:
         url = server.settings.resolved_database_url
         apps = await file_applications(url, server.settings.data_dir, ["NIB"] * 8)
-        await asyncio.sleep(2.0)
+
+        async def each_tried_and_refused() -> bool:
+            tries = await outbox_attempts(url)
+            return all(tries.get(a, 0) >= 1 for a, _ in apps)
+
+        # Instead of a fixed 2 s: until the worker has tried (and failed) each one.
+        await wait_until(each_tried_and_refused, 60, "a failed try of each application", 0.2)
         states = await outbox_states(url)
         assert all(states[a] == "pending" for a, _ in apps)  # accepted and kept, not lost
         await permits.set_faults(down=False)
@@ -242,7 +251,7 @@ async def test_a_back_office_down_for_a_while_gets_the_backlog_after_recovery(tm
             states = await outbox_states(url)
             return all(states.get(a) == "delivered" for a, _ in apps)
 
-        await wait_until(all_delivered)
+        await wait_until(all_delivered, 60, "the backlog delivered", interval=0.2)
         received_once(await permits.received(), [a for a, _ in apps])
 
 
@@ -261,7 +270,7 @@ async def test_a_lost_callback_is_reconciled_by_polling(tmp_path, sims):
                 "approved",
             )
 
-        await wait_until(final)
+        await wait_until(final, 60, "the application to be final", interval=0.2)
         webhooks = (await civil.http.get("/admin/webhooks")).json()
         assert webhooks and all(w["state"] == "dropped" for w in webhooks.get("webhooks", webhooks))
 
@@ -273,7 +282,12 @@ async def test_forged_stale_and_replayed_callbacks_are_rejected(tmp_path, sims):
         apps = await file_applications(
             server.settings.resolved_database_url, server.settings.data_dir, ["NIB"]
         )
-        await wait_until(lambda: _delivered(server.settings.resolved_database_url, apps[0][0]))
+        await wait_until(
+            lambda: _delivered(server.settings.resolved_database_url, apps[0][0]),
+            60,
+            "the application delivered",
+            interval=0.2,
+        )
         url = f"{server.base}/api/v1/backoffice/webhooks/permits"
         body = json.dumps(
             {"type": "permits.application.status", "timestamp": "x", "data": {}}
@@ -314,7 +328,7 @@ async def test_forged_stale_and_replayed_callbacks_are_rejected(tmp_path, sims):
                 finally:
                     await engine.dispose()
 
-            seen = await wait_until(receipt)
+            seen = await wait_until(receipt, 60, "a webhook receipt", interval=0.2)
             replay = await http.post(
                 url,
                 content=body,
@@ -363,7 +377,7 @@ async def test_sigkill_of_the_hall_mid_delivery_still_files_each_application_onc
 
     hall = start()
     try:
-        await wait_until(ready)
+        await wait_until(ready, 60, "the hall to be ready", interval=0.2)
         apps = await file_applications(db_url, data_dir, ["KTP-EL"] * 30)
         ids = [a for a, _ in apps]
 
@@ -371,18 +385,18 @@ async def test_sigkill_of_the_hall_mid_delivery_still_files_each_application_onc
             states = await outbox_states(db_url)
             return 3 <= sum(states.get(a) == "delivered" for a in ids) < len(ids)
 
-        await wait_until(some_delivered)
+        await wait_until(some_delivered, 60, "some deliveries", interval=0.2)
         hall.send_signal(signal.SIGKILL)  # mid-delivery: no shutdown, no cleanup
         hall.wait(10)
         await civil.set_faults(slow_ms=0, timeout_rate=0.0)
         hall = start()
-        await wait_until(ready)
+        await wait_until(ready, 60, "the restarted hall to be ready", interval=0.2)
 
         async def all_delivered() -> bool:
             states = await outbox_states(db_url)
             return all(states.get(a) == "delivered" for a in ids)
 
-        await wait_until(all_delivered, timeout=120)
+        await wait_until(all_delivered, 120, "every application delivered", interval=0.2)
         received_once(await civil.received(), ids)
     finally:
         hall.kill()
@@ -393,8 +407,6 @@ async def test_a_bot_filed_application_reaches_the_back_office_and_the_citizen_h
     tmp_path, sims
 ):
     """The whole way: sign in with NIK, take a number, the bot files NIB, the permit office approves."""
-    from tests.e2e.test_counters import Person
-
     async with running_server(
         tmp_path / "data",
         port=sims["hall_port"],
@@ -414,8 +426,7 @@ async def test_a_bot_filed_application_reaches_the_back_office_and_the_citizen_h
                 json={"nik": NIK, "code": code.group(1), "display_name": "Siti"},
             )
         ).json()["token"]
-        ws, welcome = await server.join(HALL, token)
-        citizen = Person(ws, welcome)
+        citizen = await server.join(HALL, token)
         await citizen.send(type="ticket_take", service="NIB")
         called = await citizen.next("called")
         await citizen.walk_to(tuple(called["counter"]["position"]))
@@ -490,7 +501,7 @@ async def test_two_halls_hand_off_to_their_own_back_offices_and_hear_back_from_t
 
             # Both offices number their applications alike: the callbacks of each
             # office reach its own hall's applications only.
-            await wait_until(final)
+            await wait_until(final, 60, "every application final", interval=0.2)
             for hall, office in offices.items():
                 received = await office.received()
                 ids = [a for a, _ in filed[hall]]

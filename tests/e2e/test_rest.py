@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 import re
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.e2e.server import running_server
+from tests.support.waiting import wait_until
 
 HALL = "mpp-kendari"
 NIK = "7471014101900001"  # Kota Kendari, a woman born 1 January 1990 (day + 40)
@@ -26,10 +27,14 @@ async def server(tmp_path: Path):
 
 async def test_health_readiness_and_metrics(server):
     assert (await server.http.get("/healthz")).json() == {"status": "ok"}
-    async with asyncio.timeout(10):  # as an orchestrator would: poll until ready
-        while (ready := await server.http.get("/readyz")).status_code != 200:
-            await asyncio.sleep(0.1)
-    assert ready.json() == {"ready": True, "problems": []}
+
+    async def ready() -> httpx.Response | None:
+        response = await server.http.get("/readyz")
+        return response if response.status_code == 200 else None
+
+    # As an orchestrator would: poll until ready.
+    ready_answer = await wait_until(ready, 10, "/readyz to answer 200", interval=0.1)
+    assert ready_answer.json() == {"ready": True, "problems": []}
     metrics = (await server.http.get("/metrics")).text
     for name in (
         "hall_ws_connections",
@@ -100,9 +105,10 @@ async def test_a_citizen_signs_in_with_nik_and_code_and_the_nik_never_reaches_th
         json={"nik": NIK, "code": code.group(1), "display_name": "Siti"},
     )
     assert r.status_code == 200 and r.json()["role"] == "citizen"
-    ws, welcome = await server.join(HALL, r.json()["token"])
+    ws = await server.join(HALL, r.json()["token"])
+    welcome = ws.welcome
     assert welcome["you"]["name"] == "Siti" and welcome["you"]["role"] == "citizen"
-    await ws.send(json.dumps({"type": "leave"}))
+    await ws.send_raw(json.dumps({"type": "leave"}))
     await ws.close()
     metrics = (await server.http.get("/metrics")).text
     for text in (caplog.text, metrics, r.text, welcome.__repr__()):

@@ -24,6 +24,7 @@ from fastapi.responses import JSONResponse
 
 from hall_server.db.models import ApplicationRow
 from hall_server.listen import listening_socket
+from tests.support.waiting import wait_until
 
 HALL = "kendari"
 NIK_DIGEST = "a" * 64
@@ -107,7 +108,7 @@ class FakeBackOffice:
             if mode == "500-after":
                 return JSONResponse({"error": "boom"}, status_code=500)
             if mode == "hang-after":
-                await asyncio.sleep(self.hang_s)
+                await asyncio.sleep(self.hang_s)  # hangs on purpose: the client's timeout is tested
             return {"reference": reference, "id_izin": reference, self.status_field: "received"}
 
         @app.get("/v1/applications/{reference}")
@@ -140,11 +141,9 @@ async def serve(app: FastAPI) -> AsyncIterator[str]:
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        async with asyncio.timeout(20):
-            while not server.started:
-                if task.done():
-                    task.result()
-                await asyncio.sleep(0.01)
+        await wait_until(lambda: server.started or task.done(), 20, "the fake to start", 0.01)
+        if task.done():
+            task.result()  # it failed to start: its exception
         yield f"http://127.0.0.1:{port}"
     finally:
         server.should_exit = True

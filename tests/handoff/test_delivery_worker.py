@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -20,6 +20,7 @@ from hall_server.backoffice import (
 )
 from hall_server.db.models import ApplicationEventRow, ApplicationRow, AuditRow, OutboxRow
 from tests.handoff.fake_backoffice import HALL, T0, FakeBackOffice, application_row
+from tests.support.waiting import wait_until
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -227,15 +228,28 @@ async def test_a_filing_in_the_same_process_wakes_an_idle_worker_at_once(
     delivery = DeliveryWorker(
         sessions, {"civil_registry": client}, policy, lambda: T0, random.Random(1)
     )
+    # Count the worker's finished rounds (the real method, wrapped), to know when it is idle.
+    rounds: list[int] = []
+    run_once = delivery.run_once
+
+    async def counted(now: datetime) -> int:
+        sent = await run_once(now)
+        rounds.append(sent)
+        return sent
+
+    delivery.run_once = counted  # type: ignore[method-assign]
     stop = asyncio.Event()
     running = asyncio.create_task(delivery.run_forever(stop))
     try:
-        await asyncio.sleep(0.2)  # the first round found nothing: the worker is idle
+        # Instead of a fixed 0.2 s: the first round has found nothing, so the worker goes idle.
+        await wait_until(lambda: rounds == [0], 30, "a first round with nothing to send")
         await file_applications(sessions, 1)
         delivery.wake()
-        async with asyncio.timeout(30):
-            while [row.state for row in await outbox(sessions)] != ["delivered"]:
-                await asyncio.sleep(0.02)
+
+        async def delivered() -> bool:
+            return [row.state for row in await outbox(sessions)] == ["delivered"]
+
+        await wait_until(delivered, 30, "the application delivered")
     finally:
         stop.set()
         await running

@@ -8,12 +8,12 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from scene_reference import point_clearance, step_clearance
 
 from scenes import geometry
 from scenes.bundled import load_demo_scene
 from scenes.model import Scene
 from scenes.spatial import Floorplan, points_in_polygon
+from tests.scenes.scene_reference import point_clearance, step_clearance
 
 R = 0.25
 TIE = 1e-7  # clearances this close to the radius may round either way

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-from conftest import Json, rect
 
 from scenes.loader import parse_scene
 from scenes.model import Point
 from scenes.spatial import Floorplan
+from tests.scenes.support import Json, rect
 
 
 def legs_are_clear(plan: Floorplan, start: Point, route: list[Point]) -> bool:

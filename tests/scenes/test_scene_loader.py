@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest import Json, rect, text
 
 from hall_server.errors import HallError, SceneError
 from scenes.loader import Problem, check_scene, load_scene, parse_scene
 from scenes.model import Counter, ObstacleKind, ZoneKind, heading
+from tests.scenes.support import Json, rect, text
 
 DATA = Path(__file__).parent / "data"
 

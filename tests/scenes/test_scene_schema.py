@@ -5,9 +5,9 @@ from __future__ import annotations
 import math
 
 import jsonschema
-from conftest import Json
 
 from scenes.loader import Problem, check_scene, scene_schema
+from tests.scenes.support import Json
 
 
 def paths(problems: list[Problem]) -> list[str]:

@@ -9,9 +9,9 @@ import json
 import time
 from typing import Any
 
-from conftest import SECRET, Receiver, SimProcess, StartSim, eventually
-
 from hall_server.sims import webhooks
+from tests.sims.support import SECRET, Receiver, SimProcess, StartSim
+from tests.support.waiting import wait_until
 
 BUDI = {
     "nik": "7471011708459901",
@@ -46,7 +46,7 @@ async def status_of(sim: SimProcess, reference: str, final: set[str]) -> dict[st
         record: dict[str, Any] = response.json()
         return record if record["status"] in final else None
 
-    return await eventually(done, f"{reference} to reach {final}")
+    return await wait_until(done, what=f"{reference} to reach {final}")
 
 
 async def test_requests_without_or_with_a_wrong_api_key_are_refused(start_sim: StartSim) -> None:
@@ -180,7 +180,7 @@ async def test_application_is_printed_and_each_status_is_called_back_signed(
     async def four_callbacks() -> bool | None:
         return True if len(receiver.messages) >= 4 else None
 
-    await eventually(four_callbacks, "four callbacks")
+    await wait_until(four_callbacks, what="four callbacks")
     statuses = []
     for headers, body in receiver.messages:
         assert signed_by_secret(headers, body)

@@ -6,7 +6,9 @@ from typing import Any
 
 import httpx
 import pytest
-from conftest import Receiver, SimProcess, StartSim, eventually
+
+from tests.sims.support import Receiver, SimProcess, StartSim
+from tests.support.waiting import wait_until
 
 KINDS = ("civil-registry", "permits")
 
@@ -37,7 +39,7 @@ async def wait_final(sim: SimProcess, ref: str) -> None:
         record = (await sim.http.get(f"/v1/applications/{ref}")).json()
         return True if is_final(sim.kind, record) else None
 
-    await eventually(done, f"{ref} to be final")
+    await wait_until(done, what=f"{ref} to be final")
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -113,7 +115,7 @@ async def test_drop_webhooks_sends_no_callback(
         log = (await sim.http.get("/admin/webhooks")).json()["webhooks"]
         return log if log and all(w["state"] == "dropped" for w in log) else None
 
-    log = await eventually(all_dropped, "every webhook to be dropped")
+    log = await wait_until(all_dropped, what="every webhook to be dropped")
     assert len(log) >= 3
     assert receiver.messages == []
 

@@ -6,10 +6,10 @@ import json
 import time
 from typing import Any
 
-from conftest import SECRET, Receiver, SimProcess, StartSim, eventually
-
 from hall_server.sims import webhooks
 from hall_server.sims.permits import FINAL, plan_path
+from tests.sims.support import SECRET, Receiver, SimProcess, StartSim
+from tests.support.waiting import wait_until
 
 
 def permit(service: str = "NIB", n: int = 1, **form: Any) -> dict[str, Any]:
@@ -29,7 +29,7 @@ async def final_record(sim: SimProcess, reference: str) -> dict[str, Any]:
         record: dict[str, Any] = response.json()
         return record if record["kd_status"] in FINAL else None
 
-    return await eventually(done, f"{reference} to reach a final status")
+    return await wait_until(done, what=f"{reference} to reach a final status")
 
 
 async def submit(sim: SimProcess, body: dict[str, Any], key: str) -> dict[str, Any]:
@@ -75,7 +75,7 @@ async def test_nib_is_issued_and_each_status_is_called_back_signed(
     async def four() -> bool | None:
         return True if len(receiver.messages) >= 4 else None
 
-    await eventually(four, "four callbacks")
+    await wait_until(four, what="four callbacks")
     for headers, body in receiver.messages:
         assert webhooks.verify(SECRET, headers, body, now=time.time())
     data = [json.loads(body)["data"] for _, body in receiver.messages]
