@@ -62,14 +62,15 @@ def _strings(node: ast.expr | None) -> Iterator[str]:
 class CodeWalk:
     """Codes raised in a set of modules, each with where it is raised.
 
-    Four places hold a code: a ``code="..."`` keyword in any call; a
+    Five places hold a code: a ``code="..."`` keyword in any call; a
     class-level ``code = "..."`` in a subclass of HallError; a string passed
-    by position to a function whose parameter is named ``code`` (the
-    gateway's ``_refuse(ws, close, code, message)``); and a ``code=name``
-    keyword, where ``name`` is followed to the strings assigned to it in the
-    function, and from a parameter to its default and to the keyword
-    arguments the function's callers pass. A ``code=`` to a HallError class
-    that cannot be followed is reported in ``unresolved``.
+    by position to a function whose parameter is ``code: str`` (the
+    gateway's ``_refuse(ws, close, code, message)``); a key of a dict that
+    maps codes to close codes (``{"hall_full": CloseCode.HALL_FULL}``); and
+    a ``code=name`` keyword, where ``name`` is followed to the strings
+    assigned to it in the function, and from a parameter to its default and
+    to the keyword arguments the function's callers pass. A ``code=`` to a
+    HallError class that cannot be followed is reported in ``unresolved``.
     """
 
     def __init__(self, sources: dict[str, str]) -> None:
@@ -142,6 +143,19 @@ class CodeWalk:
                             self._add(code, where, stmt)
             if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
                 self._walk_function(where, tree, node)
+            if (
+                isinstance(node, ast.Dict)
+                and node.values
+                and all(
+                    isinstance(v, ast.Attribute)
+                    and isinstance(v.value, ast.Name)
+                    and v.value.id == "CloseCode"
+                    for v in node.values
+                )
+            ):
+                for key in node.keys:
+                    for code in _strings(key):
+                        self._add(code, where, node)
             if isinstance(node, ast.Call):
                 callee = _name(node.func)
                 for position in self.code_params.get(callee or "", ()):
@@ -237,6 +251,7 @@ def test_the_walk_finds_each_kind_of_place_a_code_is_raised() -> None:
                 "        await self._refuse(ws, 4010, 'by_position', 'late')\n"
                 "        raise Forbidden('no', code='by_keyword')\n"
                 "        await ws.close(4004, 'a close reason')\n"
+                "        close = {'by_close_map': CloseCode.HALL_FULL}.get(x, CloseCode.BAD_JOIN)\n"
                 "def ask(path, unknown='param_default'):\n"
                 "    code = unknown if path else 'by_branch'\n"
                 "    raise Forbidden('no', code=code)\n"
@@ -259,9 +274,10 @@ def test_the_walk_finds_each_kind_of_place_a_code_is_raised() -> None:
         "param_default",
         "by_branch",
         "by_caller",
+        "by_close_map",
     }
     assert walk.codes["by_position"] == {"gate.py:5"}
-    assert walk.unresolved == {"gate.py:14", "gate.py:17"}
+    assert walk.unresolved == {"gate.py:15", "gate.py:18"}
 
 
 def test_the_walk_covers_the_hall(raised: CodeWalk) -> None:
