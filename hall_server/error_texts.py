@@ -289,7 +289,7 @@ _TEXTS: dict[str, ErrorText] = {
         "This queue number is already being served at a counter.",
     ),
     "counter_busy": _t(
-        "Loket masih memegang nomor antrean lain. Selesaikan, tunda, atau alihkan terlebih dahulu.",
+        "Loket masih menangani nomor antrean lain. Selesaikan, tunda, atau alihkan terlebih dahulu.",
         "The counter still holds another queue number. Finish, park or transfer it first.",
     ),
     "counter_not_open": _t(
@@ -301,7 +301,7 @@ _TEXTS: dict[str, ErrorText] = {
         "The counter is closed.",
     ),
     "no_ticket": _t(
-        "Loket ini sedang tidak memegang nomor antrean.",
+        "Tidak ada nomor antrean yang sedang ditangani di loket ini.",
         "This counter holds no queue number right now.",
     ),
     "not_called": _t(
