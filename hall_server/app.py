@@ -35,7 +35,9 @@ from hall_server.calls_setup import start_calls
 from hall_server.counters_setup import start_counters
 from hall_server.db.engine import create_engine, make_sessionmaker
 from hall_server.db.migrate import upgrade
+from hall_server.error_texts import text_for
 from hall_server.errors import HallError, NotFound
+from hall_server.errors_api import errors_router
 from hall_server.halls import HallSpec, build_runtime, identity_from_claims, load_hall_specs
 from hall_server.handoff_api import handoff_router
 from hall_server.handoff_setup import Handoff
@@ -220,6 +222,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(auth_router(), prefix="/api/v1/auth", tags=["auth"])
     app.include_router(services_router())
     app.include_router(handoff_router())
+    app.include_router(errors_router())
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
@@ -395,19 +398,17 @@ def _install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(HallError)
     async def hall_error(request: Request, exc: HallError) -> JSONResponse:
         _count_error(request, exc.code)
-        return JSONResponse(
-            {"error": {"code": exc.code, "message": str(exc)}}, status_code=exc.http_status
-        )
+        error = {"code": exc.code, "message": str(exc), "text": text_for(exc.code)}
+        return JSONResponse({"error": error}, status_code=exc.http_status)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
         # Name the fields, never echo the values (they may hold a NIK).
         fields = [".".join(str(p) for p in err.get("loc", ())) for err in exc.errors()]
         _count_error(request, "bad_request")
-        return JSONResponse(
-            {"error": {"code": "bad_request", "message": "invalid fields: " + ", ".join(fields)}},
-            status_code=422,
-        )
+        message = "invalid fields: " + ", ".join(fields)
+        error = {"code": "bad_request", "message": message, "text": text_for("bad_request")}
+        return JSONResponse({"error": error}, status_code=422)
 
 
 def _count_error(request: Request, code: str) -> None:

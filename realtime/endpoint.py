@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from avatars.model import Appearance, check_display_name
 from counters.commands import COMMANDS
+from hall_server.error_texts import text_for
 from hall_server.errors import (
     AuthError,
     Conflict,
@@ -395,7 +396,12 @@ class Gateway:
 
     def _fail(self, client: _Client, exc: HallError, ref: object) -> None:
         self.metrics.errors.labels(exc.code).inc()
-        body: dict[str, Any] = {"type": "error", "code": exc.code, "message": str(exc)}
+        body: dict[str, Any] = {
+            "type": "error",
+            "code": exc.code,
+            "message": str(exc),
+            "text": text_for(exc.code),  # what a person reads, in Bahasa Indonesia and English
+        }
         if isinstance(ref, int) and not isinstance(ref, bool):
             body["ref"] = ref
         client.conn.send_control([json.dumps(body, ensure_ascii=False)])
@@ -414,7 +420,8 @@ class Gateway:
         self.metrics.errors.labels(code).inc()
         self.metrics.closes.labels(str(int(close))).inc()
         try:
-            await ws.send_text(json.dumps({"type": "error", "code": code, "message": message}))
+            error = {"type": "error", "code": code, "message": message, "text": text_for(code)}
+            await ws.send_text(json.dumps(error, ensure_ascii=False))
             await ws.close(int(close), message[:120])
         except Exception:  # the client may already be gone
             log.debug("refused client already gone", exc_info=True)

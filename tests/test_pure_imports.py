@@ -15,6 +15,7 @@ import pytest
 #: The domain cores and their building blocks (docs/architecture.md, "Pure cores").
 PURE = [
     "hall_server.errors",
+    "hall_server.error_texts",
     "avatars.model",
     "avatars.movement",
     "avatars.nik",

@@ -47,7 +47,7 @@ function applyLang() {
 async function api(path, body) {
   const res = await fetch(path, body ? { method: "POST", headers: { "content-type": "application/json" },
     body: JSON.stringify(body) } : {});
-  if (!res.ok) throw new Error((await res.json()).error?.message || res.statusText);
+  if (!res.ok) { const { error } = await res.json(); throw new Error(error?.text?.[lang] || error?.message || res.statusText); }
   return res.json();
 }
 
@@ -101,7 +101,7 @@ function onControl(msg) {
     const line = document.createElement("div");
     const said = lang === "en" && msg.text_en ? msg.text_en : msg.text;
     line.textContent = msg.type === "chat" ? `${msg.from.name}: ${said}`
-      : msg.type === "announcement" ? `📢 ${msg.text[lang]}` : `⚠ ${msg.message}`;
+      : msg.type === "announcement" ? `📢 ${msg.text[lang]}` : `⚠ ${msg.text?.[lang] || msg.message}`;
     $("chat").append(line);
     $("chat").scrollTop = 1e9;
   }
