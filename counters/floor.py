@@ -139,6 +139,7 @@ class Floor:
         self._channels: dict[str, str] = {}  # session id -> private channel
         self._absent_since: dict[str, float] = {}  # ticket id -> citizen gone since
         self._officer_gone_since: dict[str, float] = {}  # counter id -> officer gone since
+        self._pins: dict[int, tuple[int, ...]] = {}  # citizen avatar -> staff always in view
         #: account -> on-behalf declarations (restored from the audit log): shown to
         #: the officer who reviews, a signal of someone filing for many people
         self._on_behalf_counts: dict[str, int] = {}
@@ -593,6 +594,7 @@ class Floor:
                 self._send(avatar, views.ticket(t, estimate, self.lanes.spot(t, estimate.position)))
         if self.demo is not None:
             self.demo.step(self.engine, now)
+        self._pin_staff()
         self._absorb()
         board = self.board
         if board != self._board:
@@ -855,6 +857,45 @@ class Floor:
             self.seat.remove(avatar)
 
     # ------------------------------------------------------------ the demo
+
+    def _pin_staff(self) -> None:
+        """A citizen always sees the staff of the counter they are called to or served
+        at, or, while waiting, of the open counters that serve their service, however
+        crowded the hall (the bounded view shows only the nearest otherwise)."""
+        states = self.engine.counters_by_id()
+        wanted: dict[int, tuple[int, ...]] = {}
+        for t in self.engine.live_tickets():
+            avatar = self._citizen_avatar(t)
+            if avatar is None:
+                continue
+            if t.state in (TicketState.CALLED, TicketState.SERVING) and t.counter_id:
+                counters = [t.counter_id]
+            elif t.state is TicketState.WAITING:
+                counters = [
+                    cid
+                    for cid, c in self.counters.items()
+                    if t.service in c.services
+                    and (s := states.get(cid)) is not None
+                    and s.status is CounterStatus.OPEN
+                ]
+            else:
+                continue
+            staff = {a for cid in counters if (a := self._staff_avatar(cid)) is not None}
+            wanted[avatar] = tuple(sorted(staff | set(wanted.get(avatar, ()))))
+        for avatar in self._pins.keys() - wanted.keys():
+            self.seat.pin(avatar, ())
+        for avatar, pins in wanted.items():
+            if self._pins.get(avatar) != pins:
+                self.seat.pin(avatar, pins)
+        self._pins = wanted
+
+    def _staff_avatar(self, counter_id: str) -> int | None:
+        state = self.engine.counters_by_id().get(counter_id)
+        if state is None or state.staffed_by is None:
+            return None
+        if state.staffed_by.startswith("bot:"):
+            return self._bots.get(counter_id)
+        return self._officers.get(counter_id)
 
     # ------------------------------------------------------------- telling
 

@@ -55,6 +55,9 @@ class Seat(Protocol):
 
     def close_channel(self, channel: str) -> None: ...
 
+    def pin(self, viewer: int, avatars: tuple[int, ...]) -> None:
+        """Always show these avatars to this viewer (its counter's staff); () unpins."""
+
     def say(self, avatar_id: int, channel: str, text: str, text_en: str) -> Message:
         """A bot's line in a channel; returns the chat payload to publish on the bus."""
 

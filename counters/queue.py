@@ -161,6 +161,10 @@ class QueueEngine:
         tid = self._active.get((citizen_ref, service))
         return None if tid is None else self._tickets[tid]
 
+    def live_tickets(self) -> list[Ticket]:
+        """Every ticket that is not final (booked, waiting, called, serving, parked)."""
+        return [self._tickets[tid] for tid in self._active.values()]
+
     def tickets(self) -> list[Ticket]:
         """Every non-final ticket and every ticket that ended on the current local day,
         in issue order: what the edge persists and gives back to :meth:`restore`."""

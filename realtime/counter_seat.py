@@ -73,6 +73,14 @@ class HallSeat:
     def close_channel(self, channel: str) -> None:
         self.hall.close_channel_for_all(channel)
 
+    def pin(self, viewer: int, avatars: tuple[int, ...]) -> None:
+        if not self.hall.has(viewer):
+            return
+        if avatars:
+            self.hall.pin(viewer, avatars)
+        else:
+            self.hall.unpin(viewer)
+
     def say(self, avatar_id: int, channel: str, text: str, text_en: str) -> Message:
         event = self.hall.chat(avatar_id, channel, text, now=self._wall())
         return {**event.to_json(), "text_en": text_en}

@@ -542,3 +542,20 @@ def test_the_officer_sees_how_often_the_account_filed_on_behalf_of_others():
     case = world.last(budi, "counter_session")
     assert case["identity"]["on_behalf_filings"] == 5
     assert "on_behalf_filings" not in world.last(siti, "counter_session").get("identity", {})
+
+
+def test_a_citizen_always_sees_the_staff_of_their_counter_in_a_crowded_hall():
+    world = World(bots="never")
+    budi = world.enter(officer())
+    world.do(budi, type="counter_open", counter_id="D2")
+    siti = world.enter(citizen())
+    world.do(siti, type="ticket_take", service="KK")
+    world.wait(0.5)
+    assert world.hall.pinned(siti) == (budi,)  # waiting: the staff of the counters serving KK
+    world.do(budi, type="call_next", counter_id="D2")
+    world.wait(0.5)
+    assert world.hall.pinned(siti) == (budi,)
+    world.to_counter(siti)
+    world.do(budi, type="finish", counter_id="D2", outcome="served")
+    world.wait(0.5)
+    assert world.hall.pinned(siti) == ()
