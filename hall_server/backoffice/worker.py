@@ -62,6 +62,8 @@ class _Claimed:
     route: Route
     key: str
     application: ApplicationRow
+    #: the move to ``sent`` made by this claim (None when a retry was already sent)
+    sent: StatusChange | None = None
 
     @property
     def kind(self) -> str:
@@ -168,6 +170,8 @@ class DeliveryWorker:
         claimed = await self._claim(now)
         if not claimed:
             return 0
+        # The citizen hears of every status change: "sent" too, not only the answers.
+        await self._notify([c.sent for c in claimed if c.sent is not None])
         limit = asyncio.Semaphore(self.policy.concurrency)
 
         async def send(item: _Claimed) -> Receipt | BaseException:
@@ -349,8 +353,10 @@ class DeliveryWorker:
                 }
                 for row_id, claims, attempts, application_id, key in rows:
                     application = applications[application_id]
-                    claimed.append(_Claimed(row_id, claims, attempts, route, key, application))
-                    move(db, application, Status.SENT, actor="handoff", at=now)
+                    sent = move(db, application, Status.SENT, actor="handoff", at=now)
+                    claimed.append(
+                        _Claimed(row_id, claims, attempts, route, key, application, sent)
+                    )
                     db.add(
                         audit_row(
                             application.hall_id,

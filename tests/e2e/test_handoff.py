@@ -435,6 +435,10 @@ async def test_a_bot_filed_application_reaches_the_back_office_and_the_citizen_h
         await citizen.next("form_result", lambda m: m["errors"] == {})
         await citizen.send(type="documents_show", requirements=["ktp_el", "kontak", "data_usaha"])
         filed = await citizen.next("application_filed")
+        assert filed["status"] == "queued"
+        # Every status change is pushed, "sent" included (it was not before v1.1).
+        sent = await citizen.next("application_status", lambda m: m["status"] == "sent", timeout=60)
+        assert sent["tracking_code"] == filed["tracking_code"]
         status = await citizen.next(
             "application_status", lambda m: m["status"] in ("completed", "approved"), timeout=60
         )
