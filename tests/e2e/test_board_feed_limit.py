@@ -3,16 +3,13 @@ hall sockets, and are refused the same way (too_many_connections, 4029)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 from pathlib import Path
 
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
-from tests.e2e.server import next_json, running_server
+from tests.e2e.server import RunningServer, running_server
+from tests.support.client import HallClient
+from tests.support.waiting import wait_until
 
 HALL = "mpp-kendari"  # the bundled hall has counters, so a board
 
@@ -23,37 +20,43 @@ async def server(tmp_path: Path):
         yield srv
 
 
-async def refused(ws: ClientConnection) -> tuple[str, int | None]:
-    error = await next_json(ws, "error")
-    with contextlib.suppress(ConnectionClosed):
-        async with asyncio.timeout(5):
-            while True:
-                await ws.recv()
-    return error["code"], ws.close_code
+async def refused(client: HallClient) -> tuple[str, int]:
+    """The refusal's error code and the close code that follows it."""
+    error = await client.next("error")
+    return error["code"], await client.closed()
 
 
-def board_url(server, hall: str = HALL) -> str:
+def board_url(server: RunningServer, hall: str = HALL) -> str:
     return server.ws_url(hall) + "/board"
 
 
+async def first_message(client: HallClient) -> str:
+    """The type of the first message the server sends (a board, or a refusal's error)."""
+    await wait_until(lambda: client.messages or client.task.done(), 10, "a first message")
+    return str(client.messages[0]["type"]) if client.messages else "closed"
+
+
 async def test_board_sockets_beyond_the_limit_are_refused(server):
-    boards = [await connect(board_url(server)) for _ in range(3)]
+    # The board feed speaks JSON only: the shared client reads it as it reads a hall socket.
+    boards = [await HallClient.connect(board_url(server)) for _ in range(3)]
     for ws in boards:
-        assert (await next_json(ws, "board"))["type"] == "board"
-    extra = await connect(board_url(server))
+        assert (await ws.next("board"))["type"] == "board"
+    extra = await HallClient.connect(board_url(server))
     assert await refused(extra) == ("too_many_connections", 4029)
     # A hall socket from the same address is refused too: one count for both.
-    hall = await connect(server.ws_url(HALL))
+    hall = await server.connect(HALL)
     assert await refused(hall) == ("too_many_connections", 4029)
     # A closed board frees its place.
     await boards[0].close()
-    async with asyncio.timeout(10):
-        while True:
-            again = await connect(board_url(server))
-            msg = json.loads(await again.recv())
-            if msg["type"] == "board":
-                break
-            await again.close()  # the server has not yet seen the close: retry
+
+    async def a_board_again() -> HallClient | None:
+        again = await HallClient.connect(board_url(server))
+        if await first_message(again) == "board":
+            return again
+        await again.close()  # the server has not yet seen the close: try again
+        return None
+
+    again = await wait_until(a_board_again, 10, "a board socket in the freed place")
     for ws in (*boards[1:], again):
         await ws.close()
     metrics = (await server.http.get("/metrics")).text
@@ -61,8 +64,8 @@ async def test_board_sockets_beyond_the_limit_are_refused(server):
 
 
 async def test_hall_sockets_fill_the_limit_for_boards(server):
-    halls = [await connect(server.ws_url(HALL)) for _ in range(3)]
-    board = await connect(board_url(server))
+    halls = [await server.connect(HALL) for _ in range(3)]
+    board = await HallClient.connect(board_url(server))
     assert await refused(board) == ("too_many_connections", 4029)
     for ws in halls:
         await ws.close()

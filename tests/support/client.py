@@ -47,6 +47,7 @@ class HallClient:
         frames: bool = True,
         raise_on_error: bool = False,
         floor: Floorplan | None = None,
+        record: bool = False,
     ) -> None:
         self.ws = ws
         #: Decode snapshot frames into ``view``/``flags``/``gone`` (a benchmark may save the CPU).
@@ -54,6 +55,9 @@ class HallClient:
         #: ``next`` raises as soon as the server answered with an error (benchmarks fail fast).
         self.raise_on_error = raise_on_error
         self.floor = floor
+        #: With ``record``: everything received, text and frames, in arrival order (for a
+        #: test that checks each frame against the messages that came before it).
+        self.received: list[str | bytes] | None = [] if record else None
         self.messages: list[Message] = []
         self.welcome: Message = {}
         self.id = 0
@@ -96,6 +100,8 @@ class HallClient:
     async def _pump(self) -> None:
         try:
             async for raw in self.ws:
+                if self.received is not None:
+                    self.received.append(raw)
                 if isinstance(raw, bytes):
                     self.frames += 1
                     if self.decode_frames:
