@@ -18,12 +18,19 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from hall_server.errors_api import ErrorTextOut
+
 _REF = "#/components/schemas/{model}"
 
 
 class ErrorDetail(BaseModel):
     code: str = Field(description="A documented error code (docs/protocol.md, section 8)")
-    message: str = Field(description="What went wrong, for people; never echoes the input")
+    message: str = Field(
+        description="What went wrong, in English for developers; never echoes the input"
+    )
+    text: ErrorTextOut = Field(
+        description="What went wrong and what to do, for a person (GET /api/v1/errors lists all)"
+    )
 
 
 class ErrorBody(BaseModel):
@@ -87,6 +94,7 @@ ERRORS: dict[tuple[str, str], dict[int, str]] = {
         409: "`not_dead`: the application is not a dead letter",
     },
     ("GET", "/healthz"): {},
+    ("GET", "/api/v1/errors"): {},
     ("GET", "/readyz"): {},
     ("GET", "/api/v1/halls"): {},
     ("GET", "/api/v1/halls/{hall_id}"): {**_NO_HALL},
