@@ -199,7 +199,14 @@ class Desk:
         session = self.get(session_id)
         if not isinstance(values, Mapping) or len(values) > 64:
             raise InvalidInput("fields must be an object of at most 64 fields", code="bad_type")
-        if APPLICANT_NIK in values and values[APPLICANT_NIK] != session.form.get(APPLICANT_NIK):
+        # Once the applicant is known (the sign-in, or an on-behalf declaration) their
+        # NIK is fixed; the floor lets no unverified session file at all.
+        locked = session.verified or session.on_behalf is not None
+        if (
+            locked
+            and APPLICANT_NIK in values
+            and values[APPLICANT_NIK] != session.form.get(APPLICANT_NIK)
+        ):
             raise Forbidden(
                 "the applicant's NIK comes from the sign-in; to file for another person,"
                 " declare it with on_behalf",
