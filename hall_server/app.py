@@ -23,6 +23,7 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse
 from pydantic import BaseModel, Field
 from sqlalchemy import text
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from counters.catalogue import load_catalogue
 from hall_server.api_docs import install_api_docs
@@ -409,6 +410,18 @@ def _install_error_handlers(app: FastAPI) -> None:
         message = "invalid fields: " + ", ".join(fields)
         error = {"code": "bad_request", "message": message, "text": text_for("bad_request")}
         return JSONResponse({"error": error}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        # Routing's own answers (no such path, wrong method) in the same shape as ours.
+        code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code)
+        if code is None:
+            code = "bad_request" if exc.status_code < 500 else "internal"
+        _count_error(request, code)
+        error = {"code": code, "message": str(exc.detail), "text": text_for(code)}
+        return JSONResponse(
+            {"error": error}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
 
 
 def _count_error(request: Request, code: str) -> None:

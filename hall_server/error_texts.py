@@ -175,6 +175,10 @@ _TEXTS: dict[str, ErrorText] = {
         "Layanan ini sedang tidak tersedia. Silakan coba lagi nanti.",
         "This service is not available right now. Please try again later.",
     ),
+    "method_not_allowed": _t(
+        "Cara permintaan ini tidak didukung untuk alamat tersebut.",
+        "This kind of request is not supported at that address.",
+    ),
     "internal": _t(
         "Terjadi gangguan pada server dan permintaan Anda tidak diproses. Coba lagi; "
         "bila berulang, laporkan kepada petugas.",
