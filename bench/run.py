@@ -175,7 +175,7 @@ class Server:
             with contextlib.suppress(psutil.Error):
                 self.ps.cpu_affinity(cpus)
 
-    def wait_ready(self, timeout_s: float = 60.0) -> None:
+    def wait_ready(self, timeout_s: float = 180.0) -> None:
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
