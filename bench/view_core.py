@@ -43,7 +43,7 @@ def measure(avatars: int, ticks: int, k: int, seed: int = 1) -> dict[str, Any]:
     known = {f.name for f in dataclasses.fields(HallRules)}
     wanted = {"max_avatars": avatars + 10, "view_max_avatars": k}
     rules = HallRules(**{key: v for key, v in wanted.items() if key in known})  # type: ignore[arg-type]
-    hall_module.accept_steps = lambda floor, rules, a, b, dt: np.ones(len(a), dtype=np.bool_)  # type: ignore[assignment]
+    hall_module.accept_steps = lambda floor, rules, a, b, dt: np.ones(len(a), dtype=np.bool_)  # type: ignore[attr-defined,assignment]
     tokens = itertools.count()
     hall = Hall(
         "aula-padat",
