@@ -19,9 +19,14 @@ from tests.support.waiting import wait_until
 @pytest.fixture
 async def busy_server(tmp_path: Path):
     # The bundled demo hall with many simulated citizens, all in view of everyone
-    # (one huge AOI cell), so each client receives a steady stream of frames.
+    # (one huge AOI cell, no bound on the view), so each client receives a steady
+    # stream of large frames that fills a stalled client's buffers quickly.
     async with running_server(
-        tmp_path / "data", demo_citizens=150, aoi_cell_m=200.0, stall_close_s=1.0
+        tmp_path / "data",
+        demo_citizens=150,
+        aoi_cell_m=200.0,
+        view_max_avatars=200,
+        stall_close_s=1.0,
     ) as srv:
         yield srv
 
