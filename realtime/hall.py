@@ -859,6 +859,7 @@ class Hall:
                 {
                     "type": "welcome",
                     "protocol": 1,
+                    "protocol_version": "1.1",
                     "session_id": av.session_id,
                     "resume_token": av.resume_token,
                     "resumed": resumed,
