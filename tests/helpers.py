@@ -69,3 +69,22 @@ def open_room(size: float = 60.0, wall: bool = True) -> Scene:
 def write_room(path: Path, spawns: list[tuple[float, float]], wall: bool = False) -> Path:
     path.write_text(json.dumps(room_data(60.0, wall, spawns)))
     return path
+
+
+def make_room_hall(*, wall: bool = True, **rules: object) -> Any:
+    """A pure hall in the 60 m test room (``tests/realtime``), with counting tokens."""
+    import itertools
+
+    from realtime.hall import Hall, HallRules
+    from scenes.model import Bounds
+    from scenes.spatial import Floorplan
+
+    counter = itertools.count()
+    return Hall(
+        "test-room",
+        bounds=Bounds(0, 0, 60, 60),
+        floor=Floorplan.from_scene(open_room(wall=wall)),
+        spawns=[(5, 5, 0)],
+        rules=HallRules(**rules),  # type: ignore[arg-type]
+        new_token=lambda: f"tok{next(counter):04d}",
+    )

@@ -59,6 +59,26 @@ async def sims(tmp_path: Path) -> AsyncIterator[dict[str, Any]]:
         await sim.stop()
 
 
+def start_hall_process(env: dict[str, str]) -> subprocess.Popen[bytes]:
+    """``hall-server serve`` as its own process (so a test can SIGKILL it)."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "hall_server.cli", "serve"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def hall_ready(port: int) -> bool:
+    """The hall process on ``port`` answers /readyz."""
+    try:
+        async with httpx.AsyncClient() as http:
+            r = await http.get(f"http://127.0.0.1:{port}/readyz")
+            return r.status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
 def hall_settings(sims: dict[str, Any], **extra: Any) -> dict[str, Any]:
     civil, permits = sims["civil-registry"], sims["permits"]
     return {
@@ -360,20 +380,10 @@ async def test_sigkill_of_the_hall_mid_delivery_still_files_each_application_onc
     env.update({f"HALL_{k.upper()}": str(v) for k, v in hall_settings(sims).items()})
 
     def start() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "hall_server.cli", "serve"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        return start_hall_process(env)
 
     async def ready() -> bool:
-        try:
-            async with httpx.AsyncClient() as http:
-                r = await http.get(f"http://127.0.0.1:{sims['hall_port']}/readyz")
-                return r.status_code == 200
-        except httpx.HTTPError:
-            return False
+        return await hall_ready(sims["hall_port"])
 
     hall = start()
     try:

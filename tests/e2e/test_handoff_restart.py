@@ -9,22 +9,22 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from sqlalchemy import text
 
 from hall_server.db import create_engine
 from tests.e2e.test_handoff import (
     file_applications,
+    hall_ready,
     hall_settings,
     outbox_states,
     received_once,
     sims,
+    start_hall_process,
     wait_until,
 )
 
@@ -72,20 +72,10 @@ async def test_deliveries_in_flight_at_a_sigkill_resume_within_seconds_of_the_re
     )
 
     def start() -> subprocess.Popen[bytes]:
-        return subprocess.Popen(
-            [sys.executable, "-m", "hall_server.cli", "serve"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
+        return start_hall_process(env)
 
     async def ready() -> bool:
-        try:
-            async with httpx.AsyncClient() as http:
-                r = await http.get(f"http://127.0.0.1:{sims['hall_port']}/readyz")
-                return r.status_code == 200
-        except httpx.HTTPError:
-            return False
+        return await hall_ready(sims["hall_port"])
 
     hall = start()
     try:

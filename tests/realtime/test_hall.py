@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import itertools
 import json
 
 import numpy as np
@@ -11,24 +10,16 @@ import pytest
 from avatars.model import Appearance, Identity, Role
 from hall_server.errors import Forbidden, InvalidInput, LimitExceeded, NotFound
 from realtime import codec
-from realtime.hall import Hall, HallRules
-from scenes.model import Bounds
+from realtime.hall import Hall
 from scenes.spatial import Floorplan
-from tests.helpers import open_room
+from tests.helpers import make_room_hall, open_room
 
 FLOOR = Floorplan.from_scene(open_room())
 
 
 def make_hall(**rules: object) -> Hall:
-    counter = itertools.count()
-    return Hall(
-        "test-room",
-        bounds=Bounds(0, 0, 60, 60),
-        floor=FLOOR,
-        spawns=[(5, 5, 0)],
-        rules=HallRules(**rules),  # type: ignore[arg-type]
-        new_token=lambda: f"tok{next(counter):04d}",
-    )
+    hall: Hall = make_room_hall(wall=True, **rules)
+    return hall
 
 
 class Viewer:
