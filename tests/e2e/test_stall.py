@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import RunningServer, next_json, running_server
+from tests.e2e.server import RunningServer, running_server
 from tests.helpers import write_room
 
 HALL = "test-room"
@@ -100,21 +100,21 @@ async def test_a_client_that_stops_reading_while_frames_flow_is_closed_with_4008
     # A walker in view: frames go to the stalled client by the direct path
     # (they are small; its buffers are far from full).
     sock = await _join_then_never_read(server, "macet")
-    walker, _ = await server.join(HALL, await server.guest_token("jalan"))
+    walker = await server.join(HALL, await server.guest_token("jalan"))
 
     async def walk() -> None:
         x = 6.0
         while True:
             x = 6.0 if x > 20 else x + 0.1
-            await walker.send(json.dumps({"type": "move", "x": x, "y": 5.0, "anim": "walk"}))
+            await walker.send_raw(json.dumps({"type": "move", "x": x, "y": 5.0, "anim": "walk"}))
             await asyncio.sleep(0.05)  # the walker's own pace, not a wait for a condition
 
     walking = asyncio.create_task(walk())
     try:
         await _wait_for_stall_close(server, remaining=1)
         # The walker is untouched: still connected and answered.
-        await walker.send(json.dumps({"type": "ping", "t": 3}))
-        assert (await next_json(walker, "pong"))["t"] == 3
+        await walker.send_raw(json.dumps({"type": "ping", "t": 3}))
+        assert (await walker.next("pong"))["t"] == 3
     finally:
         walking.cancel()
         sock.close()
