@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import RunningServer, running_server
+from tests.e2e.server import running_server
 from tests.support.client import HallClient
 from tests.support.waiting import wait_until
 
@@ -20,24 +20,16 @@ async def server(tmp_path: Path):
         yield srv
 
 
-async def refused(client: HallClient) -> tuple[str, int]:
-    """The refusal's error code and the close code that follows it."""
-    error = await client.next("error")
-    return error["code"], await client.closed()
+async def refused(ws: HallClient) -> tuple[str, int]:
+    error = await ws.next("error")
+    return error["code"], await ws.closed()
 
 
-def board_url(server: RunningServer, hall: str = HALL) -> str:
+def board_url(server, hall: str = HALL) -> str:
     return server.ws_url(hall) + "/board"
 
 
-async def first_message(client: HallClient) -> str:
-    """The type of the first message the server sends (a board, or a refusal's error)."""
-    await wait_until(lambda: client.messages or client.task.done(), 10, "a first message")
-    return str(client.messages[0]["type"]) if client.messages else "closed"
-
-
 async def test_board_sockets_beyond_the_limit_are_refused(server):
-    # The board feed speaks JSON only: the shared client reads it as it reads a hall socket.
     boards = [await HallClient.connect(board_url(server)) for _ in range(3)]
     for ws in boards:
         assert (await ws.next("board"))["type"] == "board"
@@ -49,14 +41,15 @@ async def test_board_sockets_beyond_the_limit_are_refused(server):
     # A closed board frees its place.
     await boards[0].close()
 
-    async def a_board_again() -> HallClient | None:
+    async def board_again() -> HallClient | None:
         again = await HallClient.connect(board_url(server))
-        if await first_message(again) == "board":
+        first = await wait_until(lambda: again.messages[:1], what="a first message")
+        if first[0]["type"] == "board":
             return again
-        await again.close()  # the server has not yet seen the close: try again
+        await again.close()  # the server had not yet seen the close: try again
         return None
 
-    again = await wait_until(a_board_again, 10, "a board socket in the freed place")
+    again = await wait_until(board_again, what="a board socket accepted again")
     for ws in (*boards[1:], again):
         await ws.close()
     metrics = (await server.http.get("/metrics")).text
