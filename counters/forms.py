@@ -235,7 +235,10 @@ def _number(form_field: FormField, raw: object, today: date) -> str:
     if isinstance(raw, bool):
         raise _Bad("Harus berupa angka", "Must be a number")
     if isinstance(raw, int | float):
-        value = float(raw)
+        try:
+            value = float(raw)
+        except OverflowError:  # an integer of hundreds of digits: no amount on any form
+            raise _Bad("Angka terlalu besar", "Number too large") from None
     else:
         try:
             value = float(_as_str(raw).replace(",", "."))

@@ -317,7 +317,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     async def _feed_board(websocket: WebSocket, counters: CounterHub | None) -> None:
         if counters is None:
-            await websocket.close(4004, "no hall with counters with this id")
+            # As on the hall socket: the error (with its texts) first, then the close.
+            message = "no hall with counters with this id"
+            error = {"type": "error", "code": "unknown_hall", "message": message}
+            await websocket.send_json({**error, "text": text_for("unknown_hall")})
+            await websocket.close(4004, message)
             return
         sub = await websocket.app.state.bus.subscribe(counters.board_topic)
 
