@@ -79,7 +79,7 @@ async def test_deliveries_in_flight_at_a_sigkill_resume_within_seconds_of_the_re
 
     hall = start()
     try:
-        await wait_until(ready)
+        await wait_until(ready, timeout=120)  # a start-up takes 5-25 s on a busy 2-core machine
         ids = [a for a, _ in await file_applications(db_url, data_dir, ["KTP-EL"] * 5)]
 
         async def all_in_flight() -> bool:
