@@ -81,15 +81,18 @@ class RunningServer:
         r.raise_for_status()
         return str(r.json()["token"])
 
-    async def join(self, hall: str, token: str, **extra: Any) -> HallClient:
-        """A client that joined ``hall`` with ``token`` (``extra``: e.g. ``resume_token``)."""
-        client = await self.connect(hall)
-        await client.join(token, **extra)
-        return client
+    async def join(
+        self, hall: str, token: str, *, client: dict[str, Any] | None = None, **extra: Any
+    ) -> HallClient:
+        """A client that joined ``hall`` with ``token`` (``extra``: e.g. ``resume_token``;
+        ``client``: options of the HallClient, e.g. ``on_frame``)."""
+        joined = await self.connect(hall, **(client or {}))
+        await joined.join(token, **extra)
+        return joined
 
-    async def connect(self, hall: str) -> HallClient:
+    async def connect(self, hall: str, **options: Any) -> HallClient:
         """A client connected to ``hall`` that has not joined yet."""
-        return await HallClient.connect(self.ws_url(hall))
+        return await HallClient.connect(self.ws_url(hall), **options)
 
 
 class _CodeCatcher(logging.Handler):
@@ -122,7 +125,8 @@ async def running_server(
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        await wait_until(lambda: server.started or task.done(), 20, "the server to start")
+        # Generous: start-up (migrations, demo citizens) on a busy shared machine.
+        await wait_until(lambda: server.started or task.done(), 60, "the server to start")
         if task.done():
             task.result()  # it failed to start: its exception
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:

@@ -3,16 +3,13 @@ hall sockets, and are refused the same way (too_many_connections, 4029)."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import json
 from pathlib import Path
 
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
-from tests.e2e.server import next_json, running_server
+from tests.e2e.server import running_server
+from tests.support.client import HallClient
+from tests.support.waiting import wait_until
 
 HALL = "mpp-kendari"  # the bundled hall has counters, so a board
 
@@ -23,13 +20,9 @@ async def server(tmp_path: Path):
         yield srv
 
 
-async def refused(ws: ClientConnection) -> tuple[str, int | None]:
-    error = await next_json(ws, "error")
-    with contextlib.suppress(ConnectionClosed):
-        async with asyncio.timeout(5):
-            while True:
-                await ws.recv()
-    return error["code"], ws.close_code
+async def refused(ws: HallClient) -> tuple[str, int | None]:
+    error = await ws.next("error")
+    return error["code"], await ws.closed()
 
 
 def board_url(server, hall: str = HALL) -> str:
@@ -37,32 +30,41 @@ def board_url(server, hall: str = HALL) -> str:
 
 
 async def test_board_sockets_beyond_the_limit_are_refused(server):
-    boards = [await connect(board_url(server)) for _ in range(3)]
+    boards = [await HallClient.connect(board_url(server)) for _ in range(3)]
     for ws in boards:
-        assert (await next_json(ws, "board"))["type"] == "board"
-    extra = await connect(board_url(server))
+        assert (await ws.next("board"))["type"] == "board"
+    extra = await HallClient.connect(board_url(server))
     assert await refused(extra) == ("too_many_connections", 4029)
     # A hall socket from the same address is refused too: one count for both.
-    hall = await connect(server.ws_url(HALL))
+    hall = await server.connect(HALL)
     assert await refused(hall) == ("too_many_connections", 4029)
     # A closed board frees its place.
     await boards[0].close()
-    async with asyncio.timeout(10):
-        while True:
-            again = await connect(board_url(server))
-            msg = json.loads(await again.recv())
-            if msg["type"] == "board":
-                break
-            await again.close()  # the server has not yet seen the close: retry
+
+    async def a_board_again() -> HallClient | None:
+        again = await HallClient.connect(board_url(server))
+        first = await again.next("board", timeout=5) if await _answered(again) else None
+        if first is not None:
+            return again
+        await again.close()  # the server has not yet seen the close: retry
+        return None
+
+    again = await wait_until(a_board_again, 10, "a board socket accepted again", interval=0.05)
     for ws in (*boards[1:], again):
         await ws.close()
     metrics = (await server.http.get("/metrics")).text
     assert 'hall_ws_closes_total{code="4029"}' in metrics
 
 
+async def _answered(ws: HallClient) -> bool:
+    """Whether the first message on a new board socket is a board (not a refusal)."""
+    await wait_until(lambda: ws.messages or ws.task.done(), 5, "the first message")
+    return bool(ws.messages) and ws.messages[0]["type"] == "board"
+
+
 async def test_hall_sockets_fill_the_limit_for_boards(server):
-    halls = [await connect(server.ws_url(HALL)) for _ in range(3)]
-    board = await connect(board_url(server))
+    halls = [await server.connect(HALL) for _ in range(3)]
+    board = await HallClient.connect(board_url(server))
     assert await refused(board) == ("too_many_connections", 4029)
     for ws in halls:
         await ws.close()

@@ -3,18 +3,15 @@ and the catalogue is served at /api/v1/errors."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
 from hall_server.error_texts import ERROR_TEXTS
-from tests.e2e.server import WEBSOCKETS, RunningServer, next_json, running_server
+from tests.e2e.server import WEBSOCKETS, RunningServer, running_server
 from tests.helpers import write_room
 
 pytestmark = pytest.mark.e2e
@@ -46,25 +43,22 @@ def assert_texted(error: dict[str, Any], code: str) -> None:
 
 
 async def test_a_bad_message_gets_its_text_and_ref(server: RunningServer) -> None:
-    ws, _ = await server.join(HALL, await server.guest_token("tamu"))
-    await ws.send(json.dumps({"type": "teleport", "seq": 3}))
-    error = await next_json(ws, "error")
+    ws = await server.join(HALL, await server.guest_token("tamu"))
+    await ws.send_raw(json.dumps({"type": "teleport", "seq": 3}))
+    error = await ws.next("error")
     assert_texted(error, "unknown_type")
     assert error["ref"] == 3
-    await ws.send(json.dumps({"type": "move", "x": 5000, "y": 1}))
-    assert_texted(await next_json(ws, "error"), "out_of_range")
+    await ws.send(type="move", x=5000, y=1)
+    assert_texted(await ws.next("error", lambda m: m.get("ref") == ws.seq), "out_of_range")
     await ws.close()
 
 
 async def test_a_refused_connection_gets_its_text_before_the_close(
     server: RunningServer,
 ) -> None:
-    async with connect(server.ws_url("no-such-hall"), compression=None) as ws:
-        assert_texted(await next_json(ws, "error"), "unknown_hall")
-        with pytest.raises(ConnectionClosed):
-            async with asyncio.timeout(5):
-                await ws.recv()
-        assert ws.close_code == 4004
+    ws = await server.connect("no-such-hall")
+    assert_texted(await ws.next("error"), "unknown_hall")
+    assert await ws.closed() == 4004
 
 
 async def test_bad_rest_requests_get_their_text(rest_server: RunningServer) -> None:

@@ -4,17 +4,16 @@ a versioned request is cached for a year, everything else is revalidated."""
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from websockets.asyncio.client import connect
 
 import scenes
 from hall_server.web_assets import IMMUTABLE, REVALIDATE
-from tests.e2e.server import WEBSOCKETS, RunningServer, next_json, running_server
+from tests.e2e.server import WEBSOCKETS, RunningServer, running_server
+from tests.support.client import HallClient
 
 HALL = "mpp-kendari"
 GZIP = {"Accept-Encoding": "gzip"}
@@ -43,12 +42,13 @@ async def test_text_answers_are_gzipped_and_websockets_still_work(server: Runnin
     # A browser sends Accept-Encoding on its WebSocket handshake too: the hall socket
     # (raw ASGI) and the board feed (through FastAPI's middleware) must be untouched.
     token = await server.guest_token("Tamu")
-    async with connect(server.ws_url(HALL), additional_headers=GZIP, compression=None) as ws:
-        await ws.send(json.dumps({"type": "join", "token": token}))
-        assert (await next_json(ws, "welcome", timeout=20))["type"] == "welcome"
+    ws = await server.connect(HALL, headers=GZIP)
+    assert (await ws.join(token))["type"] == "welcome"
+    await ws.close()
     feed_url = f"ws://127.0.0.1:{server.port}/ws/v1/halls/{HALL}/board"
-    async with connect(feed_url, additional_headers=GZIP, compression=None) as feed:
-        assert (await next_json(feed, "board", timeout=20))["hall"] == HALL
+    feed = await HallClient.connect(feed_url, headers=GZIP)
+    assert (await feed.next("board", timeout=20))["hall"] == HALL
+    await feed.close()
 
 
 async def test_pages_name_versioned_files_that_are_cached_for_a_year(

@@ -3,15 +3,12 @@ and chat text without control or bidi characters, end to end."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 from pathlib import Path
 
 import pytest
-from websockets.asyncio.client import connect
-from websockets.exceptions import ConnectionClosed
 
-from tests.e2e.server import next_json, running_server
+from tests.e2e.server import running_server
 from tests.helpers import write_room
 
 HALL = "test-room"
@@ -43,15 +40,11 @@ async def test_the_rest_sign_in_refuses_the_name(server, name):
 
 @pytest.mark.parametrize("name", REFUSED_BY_BOTH)
 async def test_the_join_refuses_the_name(server, name):
-    ws = await connect(server.ws_url(HALL))
+    ws = await server.connect(HALL)
     token = await server.guest_token("tamu")
-    await ws.send(json.dumps({"type": "join", "token": token, "display_name": name}))
-    assert (await next_json(ws, "error"))["code"] == "bad_value"
-    with pytest.raises(ConnectionClosed):
-        async with asyncio.timeout(5):
-            while True:
-                await ws.recv()
-    assert ws.close_code == 4000
+    await ws.send_raw(json.dumps({"type": "join", "token": token, "display_name": name}))
+    assert (await ws.next("error"))["code"] == "bad_value"
+    assert await ws.closed() == 4000
 
 
 async def test_both_trim_a_good_name_alike(server):
@@ -59,24 +52,24 @@ async def test_both_trim_a_good_name_alike(server):
         "/api/v1/auth/guest/token", json={"display_name": "  Siti   Aminah ", "role": "guest"}
     )
     assert r.status_code == 200
-    _, welcome = await server.join(HALL, r.json()["token"])
+    welcome = (await server.join(HALL, r.json()["token"])).welcome
     assert welcome["you"]["name"] == "Siti Aminah"
-    _, welcome = await server.join(
+    named = await server.join(
         HALL, await server.guest_token("tamu"), display_name="  Siti   Aminah "
     )
-    assert welcome["you"]["name"] == "Siti Aminah"
+    assert named.welcome["you"]["name"] == "Siti Aminah"
 
 
 async def test_chat_text_reaches_others_without_bidi_or_control_characters(server):
-    speaker, _ = await server.join(HALL, await server.guest_token("a"))
-    listener, _ = await server.join(HALL, await server.guest_token("b"))
-    await speaker.send(
+    speaker = await server.join(HALL, await server.guest_token("a"))
+    listener = await server.join(HALL, await server.guest_token("b"))
+    await speaker.send_raw(
         json.dumps({"type": "chat", "text": "harga \u202e001 ,9\u202c rupiah\x07\x1b[2J"})
     )
-    line = await next_json(listener, "chat")
+    line = await listener.next("chat")
     assert line["text"] == "harga 001 ,9 rupiah[2J"
-    await speaker.send(json.dumps({"type": "chat", "text": "\u202e\u2066"}))
-    assert (await next_json(speaker, "error"))["code"] == "bad_value"  # nothing left: empty
+    await speaker.send_raw(json.dumps({"type": "chat", "text": "\u202e\u2066"}))
+    assert (await speaker.next("error"))["code"] == "bad_value"  # nothing left: empty
     await speaker.close()
     await listener.close()
 
@@ -85,15 +78,13 @@ async def test_chat_text_reaches_others_without_bidi_or_control_characters(serve
     "url", ["http://evil.example/x.glb", "javascript:alert(1)//x.glb", "../../etc/passwd.glb"]
 )
 async def test_a_join_with_a_foreign_model_url_is_refused(server, url):
-    ws = await connect(server.ws_url(HALL))
+    ws = await server.connect(HALL)
     token = await server.guest_token("tamu")
-    await ws.send(json.dumps({"type": "join", "token": token, "appearance": {"model_url": url}}))
-    assert (await next_json(ws, "error"))["code"] == "bad_value"
-    with pytest.raises(ConnectionClosed):
-        async with asyncio.timeout(5):
-            while True:
-                await ws.recv()
-    assert ws.close_code == 4000
+    await ws.send_raw(
+        json.dumps({"type": "join", "token": token, "appearance": {"model_url": url}})
+    )
+    assert (await ws.next("error"))["code"] == "bad_value"
+    assert await ws.closed() == 4000
 
 
 async def test_an_allow_listed_model_url_is_relayed(tmp_path: Path):
@@ -102,7 +93,9 @@ async def test_an_allow_listed_model_url_is_relayed(tmp_path: Path):
     async with running_server(
         tmp_path / "data", scene_files=(scene,), model_url_allow=cdn
     ) as server:
-        _, welcome = await server.join(
-            HALL, await server.guest_token("tamu"), appearance={"model_url": cdn + "a.glb"}
-        )
+        welcome = (
+            await server.join(
+                HALL, await server.guest_token("tamu"), appearance={"model_url": cdn + "a.glb"}
+            )
+        ).welcome
         assert welcome["you"]["appearance"]["model_url"] == cdn + "a.glb"

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import RunningServer, next_json, running_server
+from tests.e2e.server import RunningServer, running_server
 from tests.helpers import write_room
+from tests.support.waiting import wait_until
 
 HALL = "test-room"
 STALL_S = 1.0
@@ -77,13 +78,15 @@ async def _metric(server: RunningServer, pattern: str) -> float:
 async def _wait_for_stall_close(server: RunningServer, remaining: int = 0) -> None:
     # Liveness, not timing: a generous deadline, far beyond the 1 s limit, that
     # the old code never met (it never closed such a client at all).
-    async with asyncio.timeout(15):
-        while await _metric(server, r'hall_ws_closes_total\{code="4008"\} ([0-9.]+)') < 1:
-            await asyncio.sleep(0.05)
-        while (
-            await _metric(server, r'hall_ws_connections\{hall="test-room"\} ([0-9.]+)') > remaining
-        ):
-            await asyncio.sleep(0.05)
+    async def closed_4008() -> bool:
+        return await _metric(server, r'hall_ws_closes_total\{code="4008"\} ([0-9.]+)') >= 1
+
+    async def gone() -> bool:
+        connections = r'hall_ws_connections\{hall="test-room"\} ([0-9.]+)'
+        return await _metric(server, connections) <= remaining
+
+    await wait_until(closed_4008, 15, "a close with 4008", interval=0.05)
+    await wait_until(gone, 15, f"{remaining} connections left", interval=0.05)
 
 
 async def test_a_client_that_stops_reading_in_a_quiet_hall_is_closed_with_4008(server):
@@ -100,21 +103,21 @@ async def test_a_client_that_stops_reading_while_frames_flow_is_closed_with_4008
     # A walker in view: frames go to the stalled client by the direct path
     # (they are small; its buffers are far from full).
     sock = await _join_then_never_read(server, "macet")
-    walker, _ = await server.join(HALL, await server.guest_token("jalan"))
+    walker = await server.join(HALL, await server.guest_token("jalan"))
 
     async def walk() -> None:
         x = 6.0
         while True:
             x = 6.0 if x > 20 else x + 0.1
-            await walker.send(json.dumps({"type": "move", "x": x, "y": 5.0, "anim": "walk"}))
+            await walker.send_raw(json.dumps({"type": "move", "x": x, "y": 5.0, "anim": "walk"}))
             await asyncio.sleep(0.05)  # the walker's own pace, not a wait for a condition
 
     walking = asyncio.create_task(walk())
     try:
         await _wait_for_stall_close(server, remaining=1)
         # The walker is untouched: still connected and answered.
-        await walker.send(json.dumps({"type": "ping", "t": 3}))
-        assert (await next_json(walker, "pong"))["t"] == 3
+        await walker.send_raw(json.dumps({"type": "ping", "t": 3}))
+        assert (await walker.next("pong"))["t"] == 3
     finally:
         walking.cancel()
         sock.close()

@@ -24,6 +24,7 @@ from hall_server.backoffice import (
 from hall_server.db.models import OutboxRow
 from hall_server.settings import Settings
 from tests.handoff.fake_backoffice import FakeBackOffice, application_row
+from tests.support.waiting import wait_until
 
 Sessions = async_sessionmaker[AsyncSession]
 
@@ -65,14 +66,16 @@ async def test_a_renewing_worker_is_not_double_delivered_while_its_send_outlasts
     )
     try:
         first = asyncio.create_task(slow.run_once(datetime.now(UTC)))
-        async with asyncio.timeout(10):
-            while (await claims_of(sessions)) != 1:  # the slow worker has it
-                await asyncio.sleep(0.01)
+
+        async def slow_has_it() -> bool:
+            return await claims_of(sessions) == 1
+
+        await wait_until(slow_has_it, 10, "the slow worker to claim the row", interval=0.01)
         rival_sent = 0
         # The rival keeps looking for due rows for as long as the slow send lasts.
         while not first.done():
             rival_sent += await rival.run_once(datetime.now(UTC))
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.02)  # paces the rival's rounds while the slow send lasts
         assert await first == 1
     finally:
         for client in clients:

@@ -19,6 +19,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed
 
 from tests.helpers import write_room
+from tests.support.waiting import wait_until
 
 
 def _free_port() -> int:
@@ -69,14 +70,15 @@ async def test_websocket_accept_and_refusal_lines_carry_no_client_address(tmp_pa
 async def _exercise(port: int) -> list[int]:
     """Wait for the server; open an accepted socket, a refused one; their local ports."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
-        async with asyncio.timeout(90):  # a busy machine: start-up runs migrations
-            while True:
-                try:
-                    if (await http.get("/healthz")).status_code < 500:
-                        break
-                except httpx.TransportError:
-                    pass
-                await asyncio.sleep(0.1)
+
+        async def up() -> bool:
+            try:
+                return (await http.get("/healthz")).status_code < 500
+            except httpx.TransportError:
+                return False
+
+        # A busy machine: start-up runs migrations.
+        await wait_until(up, 90, "the server to answer", interval=0.1)
         ports = []
         ws = await connect(f"ws://127.0.0.1:{port}/ws/v1/halls/test-room?secret=1")
         ports.append(ws.transport.get_extra_info("sockname")[1])

@@ -171,9 +171,7 @@ def test_an_avatar_oscillating_at_the_edge_of_a_full_view_does_not_flicker():
         hall.propose_move(wobbler, 14.9 if i % 2 == 0 else 15.1, 10, 0, "walk", 1)
         run_tick(hall, clients, now)
         assert clients[me].others() == {*inner, edge}
-    changes = [
-        f for f in clients[me].frames[frames_before:] if len(f.entered) or len(f.left)
-    ]
+    changes = [f for f in clients[me].frames[frames_before:] if len(f.entered) or len(f.left)]
     assert changes == []  # not one enter or leave
     # Clearly nearer than the others: it comes into view, and the farthest goes.
     for x in (14.0, 13.0, 12.0, 11.5):

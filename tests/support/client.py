@@ -47,8 +47,11 @@ class HallClient:
         frames: bool = True,
         raise_on_error: bool = False,
         floor: Floorplan | None = None,
+        on_frame: Callable[[bytes], None] | None = None,
     ) -> None:
         self.ws = ws
+        #: Called with each snapshot frame as it arrives (a test that checks every frame).
+        self.on_frame = on_frame
         #: Decode snapshot frames into ``view``/``flags``/``gone`` (a benchmark may save the CPU).
         self.decode_frames = frames
         #: ``next`` raises as soon as the server answered with an error (benchmarks fail fast).
@@ -72,9 +75,11 @@ class HallClient:
     # ------------------------------------------------------------ connecting
 
     @classmethod
-    async def connect(cls, url: str, **options: Any) -> HallClient:
+    async def connect(
+        cls, url: str, headers: dict[str, str] | None = None, **options: Any
+    ) -> HallClient:
         """Open a connection (not yet joined): for tests of what happens before a welcome."""
-        ws = await connect(url, compression=None, max_size=2**20)
+        ws = await connect(url, compression=None, max_size=2**20, additional_headers=headers)
         return cls(ws, **options)
 
     @classmethod
@@ -98,6 +103,8 @@ class HallClient:
             async for raw in self.ws:
                 if isinstance(raw, bytes):
                     self.frames += 1
+                    if self.on_frame is not None:
+                        self.on_frame(raw)
                     if self.decode_frames:
                         self.frame_times.append(time.monotonic())
                         self._frame(raw)
