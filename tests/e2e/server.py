@@ -81,18 +81,15 @@ class RunningServer:
         r.raise_for_status()
         return str(r.json()["token"])
 
-    async def join(
-        self, hall: str, token: str, *, client: dict[str, Any] | None = None, **extra: Any
-    ) -> HallClient:
-        """A client that joined ``hall`` with ``token`` (``extra``: e.g. ``resume_token``;
-        ``client``: options of the HallClient, e.g. ``on_frame``)."""
-        joined = await self.connect(hall, **(client or {}))
-        await joined.join(token, **extra)
-        return joined
+    async def join(self, hall: str, token: str, **extra: Any) -> HallClient:
+        """A client that joined ``hall`` with ``token`` (``extra``: e.g. ``resume_token``)."""
+        client = await self.connect(hall)
+        await client.join(token, **extra)
+        return client
 
-    async def connect(self, hall: str, **options: Any) -> HallClient:
+    async def connect(self, hall: str) -> HallClient:
         """A client connected to ``hall`` that has not joined yet."""
-        return await HallClient.connect(self.ws_url(hall), **options)
+        return await HallClient.connect(self.ws_url(hall))
 
 
 class _CodeCatcher(logging.Handler):

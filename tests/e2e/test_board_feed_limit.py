@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.server import running_server
+from tests.e2e.server import RunningServer, running_server
 from tests.support.client import HallClient
 from tests.support.waiting import wait_until
 
@@ -20,16 +20,24 @@ async def server(tmp_path: Path):
         yield srv
 
 
-async def refused(ws: HallClient) -> tuple[str, int | None]:
-    error = await ws.next("error")
-    return error["code"], await ws.closed()
+async def refused(client: HallClient) -> tuple[str, int]:
+    """The refusal's error code and the close code that follows it."""
+    error = await client.next("error")
+    return error["code"], await client.closed()
 
 
-def board_url(server, hall: str = HALL) -> str:
+def board_url(server: RunningServer, hall: str = HALL) -> str:
     return server.ws_url(hall) + "/board"
 
 
+async def first_message(client: HallClient) -> str:
+    """The type of the first message the server sends (a board, or a refusal's error)."""
+    await wait_until(lambda: client.messages or client.task.done(), 10, "a first message")
+    return str(client.messages[0]["type"]) if client.messages else "closed"
+
+
 async def test_board_sockets_beyond_the_limit_are_refused(server):
+    # The board feed speaks JSON only: the shared client reads it as it reads a hall socket.
     boards = [await HallClient.connect(board_url(server)) for _ in range(3)]
     for ws in boards:
         assert (await ws.next("board"))["type"] == "board"
@@ -43,23 +51,16 @@ async def test_board_sockets_beyond_the_limit_are_refused(server):
 
     async def a_board_again() -> HallClient | None:
         again = await HallClient.connect(board_url(server))
-        first = await again.next("board", timeout=5) if await _answered(again) else None
-        if first is not None:
+        if await first_message(again) == "board":
             return again
-        await again.close()  # the server has not yet seen the close: retry
+        await again.close()  # the server has not yet seen the close: try again
         return None
 
-    again = await wait_until(a_board_again, 10, "a board socket accepted again", interval=0.05)
+    again = await wait_until(a_board_again, 10, "a board socket in the freed place")
     for ws in (*boards[1:], again):
         await ws.close()
     metrics = (await server.http.get("/metrics")).text
     assert 'hall_ws_closes_total{code="4029"}' in metrics
-
-
-async def _answered(ws: HallClient) -> bool:
-    """Whether the first message on a new board socket is a board (not a refusal)."""
-    await wait_until(lambda: ws.messages or ws.task.done(), 5, "the first message")
-    return bool(ws.messages) and ws.messages[0]["type"] == "board"
 
 
 async def test_hall_sockets_fill_the_limit_for_boards(server):

@@ -52,23 +52,23 @@ async def test_both_trim_a_good_name_alike(server):
         "/api/v1/auth/guest/token", json={"display_name": "  Siti   Aminah ", "role": "guest"}
     )
     assert r.status_code == 200
-    welcome = (await server.join(HALL, r.json()["token"])).welcome
-    assert welcome["you"]["name"] == "Siti Aminah"
-    named = await server.join(
+    first = await server.join(HALL, r.json()["token"])
+    assert first.welcome["you"]["name"] == "Siti Aminah"
+    second = await server.join(
         HALL, await server.guest_token("tamu"), display_name="  Siti   Aminah "
     )
-    assert named.welcome["you"]["name"] == "Siti Aminah"
+    assert second.welcome["you"]["name"] == "Siti Aminah"
+    await first.close()
+    await second.close()
 
 
 async def test_chat_text_reaches_others_without_bidi_or_control_characters(server):
     speaker = await server.join(HALL, await server.guest_token("a"))
     listener = await server.join(HALL, await server.guest_token("b"))
-    await speaker.send_raw(
-        json.dumps({"type": "chat", "text": "harga \u202e001 ,9\u202c rupiah\x07\x1b[2J"})
-    )
+    await speaker.send(type="chat", text="harga \u202e001 ,9\u202c rupiah\x07\x1b[2J")
     line = await listener.next("chat")
     assert line["text"] == "harga 001 ,9 rupiah[2J"
-    await speaker.send_raw(json.dumps({"type": "chat", "text": "\u202e\u2066"}))
+    await speaker.send(type="chat", text="\u202e\u2066")
     assert (await speaker.next("error"))["code"] == "bad_value"  # nothing left: empty
     await speaker.close()
     await listener.close()
@@ -93,9 +93,8 @@ async def test_an_allow_listed_model_url_is_relayed(tmp_path: Path):
     async with running_server(
         tmp_path / "data", scene_files=(scene,), model_url_allow=cdn
     ) as server:
-        welcome = (
-            await server.join(
-                HALL, await server.guest_token("tamu"), appearance={"model_url": cdn + "a.glb"}
-            )
-        ).welcome
-        assert welcome["you"]["appearance"]["model_url"] == cdn + "a.glb"
+        ws = await server.join(
+            HALL, await server.guest_token("tamu"), appearance={"model_url": cdn + "a.glb"}
+        )
+        assert ws.welcome["you"]["appearance"]["model_url"] == cdn + "a.glb"
+        await ws.close()

@@ -81,12 +81,12 @@ async def _wait_for_stall_close(server: RunningServer, remaining: int = 0) -> No
     async def closed_4008() -> bool:
         return await _metric(server, r'hall_ws_closes_total\{code="4008"\} ([0-9.]+)') >= 1
 
-    async def gone() -> bool:
+    async def dropped() -> bool:
         connections = r'hall_ws_connections\{hall="test-room"\} ([0-9.]+)'
         return await _metric(server, connections) <= remaining
 
-    await wait_until(closed_4008, 15, "a close with 4008", interval=0.05)
-    await wait_until(gone, 15, f"{remaining} connections left", interval=0.05)
+    await wait_until(closed_4008, 15, "the stalled client to be closed with 4008", interval=0.05)
+    await wait_until(dropped, 15, f"{remaining} hall connection(s) left", interval=0.05)
 
 
 async def test_a_client_that_stops_reading_in_a_quiet_hall_is_closed_with_4008(server):
@@ -110,13 +110,13 @@ async def test_a_client_that_stops_reading_while_frames_flow_is_closed_with_4008
         while True:
             x = 6.0 if x > 20 else x + 0.1
             await walker.send_raw(json.dumps({"type": "move", "x": x, "y": 5.0, "anim": "walk"}))
-            await asyncio.sleep(0.05)  # the walker's own pace, not a wait for a condition
+            await asyncio.sleep(0.05)  # paces the walker (20 moves/s), not a wait for a condition
 
     walking = asyncio.create_task(walk())
     try:
         await _wait_for_stall_close(server, remaining=1)
         # The walker is untouched: still connected and answered.
-        await walker.send_raw(json.dumps({"type": "ping", "t": 3}))
+        await walker.send(type="ping", t=3)
         assert (await walker.next("pong"))["t"] == 3
     finally:
         walking.cancel()

@@ -67,15 +67,15 @@ async def test_a_renewing_worker_is_not_double_delivered_while_its_send_outlasts
     try:
         first = asyncio.create_task(slow.run_once(datetime.now(UTC)))
 
-        async def slow_has_it() -> bool:
+        async def claimed_once() -> bool:
             return await claims_of(sessions) == 1
 
-        await wait_until(slow_has_it, 10, "the slow worker to claim the row", interval=0.01)
+        await wait_until(claimed_once, 10, "the slow worker to claim the row", interval=0.01)
         rival_sent = 0
         # The rival keeps looking for due rows for as long as the slow send lasts.
         while not first.done():
             rival_sent += await rival.run_once(datetime.now(UTC))
-            await asyncio.sleep(0.02)  # paces the rival's rounds while the slow send lasts
+            await asyncio.sleep(0.02)  # paces the rival's look-ups (a worker's poll), no condition
         assert await first == 1
     finally:
         for client in clients:

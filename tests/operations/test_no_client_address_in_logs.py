@@ -3,8 +3,6 @@ not uvicorn's WebSocket accept lines, not in JSON logs, not in production."""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import logging
 import os
@@ -15,10 +13,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed
 
 from tests.helpers import write_room
+from tests.support.client import HallClient
 from tests.support.waiting import wait_until
 
 
@@ -71,30 +68,23 @@ async def _exercise(port: int) -> list[int]:
     """Wait for the server; open an accepted socket, a refused one; their local ports."""
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
 
-        async def up() -> bool:
+        async def healthy() -> bool:
             try:
                 return (await http.get("/healthz")).status_code < 500
             except httpx.TransportError:
-                return False
+                return False  # not listening yet
 
         # A busy machine: start-up runs migrations.
-        await wait_until(up, 90, "the server to answer", interval=0.1)
+        await wait_until(healthy, 90, "the server to answer /healthz", interval=0.1)
         ports = []
-        ws = await connect(f"ws://127.0.0.1:{port}/ws/v1/halls/test-room?secret=1")
-        ports.append(ws.transport.get_extra_info("sockname")[1])
-        await ws.send(json.dumps({"type": "join", "token": "nope"}))
-        await _until_closed(ws)
-        board = await connect(f"ws://127.0.0.1:{port}/ws/v1/halls/no-such-hall/board")
-        ports.append(board.transport.get_extra_info("sockname")[1])
-        await _until_closed(board)
+        ws = await HallClient.connect(f"ws://127.0.0.1:{port}/ws/v1/halls/test-room?secret=1")
+        ports.append(ws.ws.transport.get_extra_info("sockname")[1])
+        await ws.send_raw(json.dumps({"type": "join", "token": "nope"}))
+        await ws.closed(30)
+        board = await HallClient.connect(f"ws://127.0.0.1:{port}/ws/v1/halls/no-such-hall/board")
+        ports.append(board.ws.transport.get_extra_info("sockname")[1])
+        await board.closed(30)
     return ports
-
-
-async def _until_closed(ws: ClientConnection) -> None:
-    with contextlib.suppress(ConnectionClosed):
-        async with asyncio.timeout(30):
-            async for _ in ws:
-                pass
 
 
 @pytest.mark.parametrize(

@@ -26,6 +26,7 @@ from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIO
 from uvicorn.server import ServerState
 
 from hall_server.serving import HallWebSocketProtocol
+from tests.support.waiting import wait_until
 
 MAX_SIZE = 300  # small, so that "too large" is often reached
 
@@ -67,24 +68,24 @@ async def _run(protocol_class: type[WebSocketsSansIOProtocol], chunks: list[byte
         peer.setblocking(False)
         await loop.connect_accepted_socket(lambda: protocol, ours)
         protocol.data_received(_handshake())
-        async with asyncio.timeout(5):
-            while not protocol.handshake_complete:
-                await asyncio.sleep(0)
+        # interval=0: each check only yields to the loop (hypothesis runs many examples).
+        await wait_until(lambda: protocol.handshake_complete, 5, "the handshake", interval=0)
         for chunk in chunks:
             if protocol.transport.is_closing():
                 break
             protocol.data_received(chunk)
         # Until the application has taken every queued message, or has returned.
-        async with asyncio.timeout(5):
-            while not protocol.queue.empty() and protocol.tasks:
-                await asyncio.sleep(0)
+        await wait_until(
+            lambda: protocol.queue.empty() or not protocol.tasks,
+            5,
+            "the application to take every message",
+            interval=0,
+        )
         got = list(state["got"])  # before the abort below adds its own disconnect
     finally:
         protocol.transport.abort()  # the application sees a disconnect and returns
         peer.close()
-        async with asyncio.timeout(5):
-            while protocol.tasks:
-                await asyncio.sleep(0)
+        await wait_until(lambda: not protocol.tasks, 5, "the application to return", interval=0)
     messages: list[tuple[str, Any]] = []
     closed: int | None = None
     for message in got:

@@ -47,16 +47,17 @@ class HallClient:
         frames: bool = True,
         raise_on_error: bool = False,
         floor: Floorplan | None = None,
-        on_frame: Callable[[bytes], None] | None = None,
+        record: bool = False,
     ) -> None:
         self.ws = ws
-        #: Called with each snapshot frame as it arrives (a test that checks every frame).
-        self.on_frame = on_frame
         #: Decode snapshot frames into ``view``/``flags``/``gone`` (a benchmark may save the CPU).
         self.decode_frames = frames
         #: ``next`` raises as soon as the server answered with an error (benchmarks fail fast).
         self.raise_on_error = raise_on_error
         self.floor = floor
+        #: With ``record``: everything received, text and frames, in arrival order (for a
+        #: test that checks each frame against the messages that came before it).
+        self.received: list[str | bytes] | None = [] if record else None
         self.messages: list[Message] = []
         self.welcome: Message = {}
         self.id = 0
@@ -75,11 +76,9 @@ class HallClient:
     # ------------------------------------------------------------ connecting
 
     @classmethod
-    async def connect(
-        cls, url: str, headers: dict[str, str] | None = None, **options: Any
-    ) -> HallClient:
+    async def connect(cls, url: str, **options: Any) -> HallClient:
         """Open a connection (not yet joined): for tests of what happens before a welcome."""
-        ws = await connect(url, compression=None, max_size=2**20, additional_headers=headers)
+        ws = await connect(url, compression=None, max_size=2**20)
         return cls(ws, **options)
 
     @classmethod
@@ -101,10 +100,10 @@ class HallClient:
     async def _pump(self) -> None:
         try:
             async for raw in self.ws:
+                if self.received is not None:
+                    self.received.append(raw)
                 if isinstance(raw, bytes):
                     self.frames += 1
-                    if self.on_frame is not None:
-                        self.on_frame(raw)
                     if self.decode_frames:
                         self.frame_times.append(time.monotonic())
                         self._frame(raw)
