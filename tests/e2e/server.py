@@ -122,7 +122,8 @@ async def running_server(
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
-        await wait_until(lambda: server.started or task.done(), 20, "the server to start")
+        # Generous: start-up (migrations, demo citizens) on a busy shared machine.
+        await wait_until(lambda: server.started or task.done(), 60, "the server to start")
         if task.done():
             task.result()  # it failed to start: its exception
         async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as http:
