@@ -159,6 +159,8 @@ class Floor:
         )
         self._board: dict[str, Any] | None = None
         self._out = Batch()
+        #: the latest ``now`` any call brought (the floor never goes back in time)
+        self._now = 0.0
         #: the bot clerks' uniform: the blue of the civil service
         self._bot_look = Appearance.parse({"colors": {"top": "#00539c", "bottom": "#1b2a3a"}})
 
@@ -182,6 +184,7 @@ class Floor:
             self.engine = QueueEngine.restore(
                 self.rules, list(tickets), list(counter_states), now, new_id=self._new_id
             )
+        self._at(now)
         for session in sessions:
             self.desk.restore(session)
         self._on_behalf_counts.update(on_behalf or {})
@@ -211,13 +214,18 @@ class Floor:
 
     @property
     def engine_now(self) -> float:
-        # The engine never goes back in time; its clock is the latest `now` it saw.
-        return self.engine.now
+        """The latest time the floor was told (queries between calls use it)."""
+        return self._now
+
+    def _at(self, now: float) -> float:
+        self._now = max(self._now, now)
+        return self._now
 
     # ------------------------------------------------------------- dispatch
 
     def handle(self, avatar_id: int, msg: Mapping[str, Any], *, now: float) -> None:
         """One counter command from a client (``msg["type"]`` is in COMMANDS)."""
+        now = self._at(now)
         command = COMMANDS[msg["type"]]
         ident = self.seat.identity_of(avatar_id)
         ref = _ref(msg)
@@ -361,6 +369,7 @@ class Floor:
         rejoin. An officer gets back the counters they staff (within the
         grace period), with the session and its channel.
         """
+        now = self._at(now)
         ident = self.seat.identity_of(avatar_id)
         if ident.token_role in STAFF_ROLES:
             for cid, state in self.engine.counters_by_id().items():
@@ -579,6 +588,7 @@ class Floor:
         Timeouts, people who went away, arrivals at counters, bots' turns,
         changed wait estimates, the demo crowd and the board, in that order.
         """
+        now = self._at(now)
         if self.policy.bots == "off_hours":
             self._staff_with_bots(now)
         self.engine.tick(now)
@@ -796,6 +806,7 @@ class Floor:
 
     def channel_chat(self, channel: str, speaker_avatar: int, text: str, now: float) -> None:
         """A person's line in a counter session's channel goes into its transcript."""
+        now = self._at(now)
         session_id = next((s for s, c in self._channels.items() if c == channel), None)
         if session_id is None or session_id not in self.desk.sessions:
             return

@@ -151,11 +151,6 @@ class QueueEngine:
         engine._rollover(now)
         return engine
 
-    @property
-    def now(self) -> float:
-        """The latest time the engine has seen (it never goes back)."""
-        return self._now
-
     def live_ticket(self, citizen_ref: str, service: str) -> Ticket | None:
         """The citizen's ticket for this service that is not final, if any."""
         tid = self._active.get((citizen_ref, service))

@@ -559,3 +559,9 @@ def test_a_citizen_always_sees_the_staff_of_their_counter_in_a_crowded_hall():
     world.do(budi, type="finish", counter_id="D2", outcome="served")
     world.wait(0.5)
     assert world.hall.pinned(siti) == ()
+
+
+def test_the_board_of_a_hall_where_nothing_happened_yet_is_empty():
+    # Before the first turn the engine has seen no time at all (it used to answer NaN).
+    world = World(bots="never")
+    assert world.floor.board == {"hall": "mpp-kendari", "now_serving": [], "waiting": {}}

@@ -151,7 +151,8 @@ async def test_a_refused_submission_is_a_dead_letter_that_an_officer_can_retry(
         await delivery.run_once(T0)
     finally:
         await client.aclose()
-    assert [c.status.value for c in changes] == ["dead_letter"]
+    # The move to "sent" is told too (every status change reaches the citizen), then the verdict.
+    assert [c.status.value for c in changes] == ["sent", "dead_letter"]
     async with sessions() as db:
         dead = await dead_letters(db, HALL)
     assert [row.application_id for row in dead] == [app_id]
