@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -280,7 +281,7 @@ class Hall:
             av.attached = False
             av.driven = True
         else:
-            self._attach(av, cell)
+            self._attach(av)
             self._welcome(av, resumed=False)
         return Joined(avatar_id, av.session_id, av.resume_token, resumed=False)
 
@@ -296,7 +297,7 @@ class Hall:
         self.flags[slot] &= ~np.uint8(Flag.IDLE)
         self.dirty[slot] = True
         self.last_move_at[slot] = now
-        self._attach(av, int(self.cell[slot]))
+        self._attach(av)
         self._welcome(av, resumed=True)
         return Joined(av.avatar_id, av.session_id, av.resume_token, resumed=True)
 
@@ -586,39 +587,126 @@ class Hall:
         self._stale.clear()
         if gone is not None:  # at once for views holding an avatar that left the hall
             due.update(s for s in watching.tolist() if gone[self._avatars[s].view].any())
-        groups: dict[int, list[_Avatar]] = {}  # cell (-1: spectators) -> viewers due
-        for slot in sorted(due):
-            groups.setdefault(int(self.cell[slot]) if self.body[slot] else -1, []).append(
-                self._avatars[slot]
-            )
         changes: dict[int, tuple[NDArray[np.int32], NDArray[np.int32]]] = {}
+        ordered = sorted(due)
+        bodies = [self._avatars[s] for s in ordered if self.body[s]]
+        if bodies:  # all cells at once, their entered and left found at once too
+            changes.update(self._select_bodies(bodies))
+        spectators = [self._avatars[s] for s in ordered if not self.body[s]]
+        if not spectators:
+            return changes
         mark = np.zeros(len(self.active), dtype=np.bool_)  # scratch: faster than setdiff1d
-        for cell, group in groups.items():
-            for av, new, near in self._select(cell, group):
-                old = av.view
-                mark[old] = True
-                entered = new[~mark[new]]
-                mark[old] = False
-                mark[new] = True
-                left = old[~mark[old]]
-                mark[new] = False
-                av.view, av.near = new, near
-                if len(entered) or len(left):
-                    changes[av.slot] = (entered, left)
+        for av, new, near in self._select_spectators(spectators):
+            old = av.view
+            mark[old] = True
+            entered = new[~mark[new]]
+            mark[old] = False
+            mark[new] = True
+            left = old[~mark[old]]
+            mark[new] = False
+            av.view, av.near = new, near
+            if len(entered) or len(left):
+                changes[av.slot] = (entered, left)
         return changes
 
-    def _select(
-        self, cell: int, group: list[_Avatar]
+    def _select_bodies(
+        self, group: list[_Avatar]
+    ) -> dict[int, tuple[NDArray[np.int32], NDArray[np.int32]]]:
+        """Choose again the views of viewers with a body, whatever their cells, from one
+        padded matrix (a row per viewer over the bodies of its 3x3 cells, in slot order);
+        sets them and returns (entered, left) slots per viewer whose view changed."""
+        cap = len(self.active)
+        live_slots = np.flatnonzero(self.body & self.active)
+        by_cell = live_slots[np.argsort(self.cell[live_slots], kind="stable")]
+        bounds = np.searchsorted(self.cell[by_cell], np.arange(self.grid.size + 2))
+        k = self.rules.view_max_avatars
+        near_n = max(1, k // 4)
+        changes: dict[int, tuple[NDArray[np.int32], NDArray[np.int32]]] = {}
+        for start in range(0, len(group), _SELECT_CHUNK):  # bounds the temporary matrices
+            chunk = group[start : start + _SELECT_CHUNK]
+            n = len(chunk)
+            slots = np.fromiter((av.slot for av in chunk), dtype=np.int64, count=n)
+            cells, cell_row = np.unique(self.cell[slots], return_inverse=True)
+            # each cell's candidates, sorted, padded with ``cap`` (sorts last; distance inf)
+            lists = []
+            for c in cells.tolist():
+                hood = self.grid.hood_index[c]
+                lists.append(
+                    np.sort(np.concatenate([by_cell[bounds[h] : bounds[h + 1]] for h in hood]))
+                )
+            lens = np.array([len(x) for x in lists], dtype=np.int64)
+            width = int(lens.max())
+            cand = np.full((len(cells), width), cap, dtype=np.int64)
+            for i, x in enumerate(lists):
+                cand[i, : len(x)] = x
+            pos = np.concatenate((self.pos, np.zeros((1, 2))))
+            cxy = pos[cand]  # (cells, width, 2)
+            own = self.pos[slots]
+            d2 = np.square(cxy[cell_row, :, 0] - own[:, 0, None])
+            d2 += np.square(cxy[cell_row, :, 1] - own[:, 1, None])
+            n_real = lens[cell_row]
+            d2[np.arange(width) >= n_real[:, None]] = np.inf
+            # itself and its pins are added apart: never chosen among the candidates
+            live = self.body & self.active
+            room = np.full(n, k, dtype=np.int64)
+            f_rows, f_slots = list(range(n)), slots.tolist()
+            for row, av in enumerate(chunk):
+                for pinned in av.pins[:k]:
+                    s = self._by_id.get(pinned)
+                    if s is not None and live[s]:
+                        f_rows.append(row)
+                        f_slots.append(s)
+                        room[row] -= 1
+            fr = np.array(f_rows, dtype=np.int64)
+            fs = np.array(f_slots, dtype=np.int64)
+            # column of each in its row (rows are sorted): the count of smaller candidates
+            fc = np.minimum((cand[cell_row[fr]] < fs[:, None]).sum(axis=1), width - 1)
+            inside = cand[cell_row[fr], fc] == fs
+            d2[fr[inside], fc[inside]] = np.inf
+            # what each viewer sees now, as sorted keys row * cap + slot
+            views = [av.view for av in chunk]
+            sizes = np.fromiter((len(v) for v in views), dtype=np.int64, count=n)
+            old_rows = np.repeat(np.arange(n), sizes)
+            old_keys = old_rows * cap + (np.concatenate(views) if len(old_rows) else old_rows)
+
+            rows = np.arange(n)[:, None]
+            in_view = partial(_in_view, cand=cand, cell_row=cell_row, keys=old_keys, cap=cap)
+            top, sel, close = view.choose_top(d2, n_real, in_view, room, k, near_n)
+            rows = np.broadcast_to(rows, top.shape)
+            picked = cand[cell_row[:, None], top]
+            new_keys = np.concatenate((rows[sel] * cap + picked[sel], fr * cap + fs))
+            new_near = np.concatenate((close[sel], np.ones(len(fs), dtype=np.bool_)))
+            order = np.argsort(new_keys, kind="stable")
+            new_keys, new_near = new_keys[order], new_near[order]
+            new_slots = (new_keys % cap).astype(np.int32)
+            # entered: new keys not in the old; left: old keys not in the new
+            came = ~_member(new_keys, old_keys)
+            gone = ~_member(old_keys, new_keys)
+            row_starts = np.arange(n + 1) * cap
+            nb = np.searchsorted(new_keys, row_starts).tolist()
+            eb = np.searchsorted(new_keys[came], row_starts).tolist()
+            lb = np.searchsorted(old_keys[gone], row_starts).tolist()
+            entered_all = new_slots[came]
+            left_all = (old_keys[gone] % cap).astype(np.int32)
+            for row, av in enumerate(chunk):
+                av.view = new_slots[nb[row] : nb[row + 1]]
+                av.near = new_near[nb[row] : nb[row + 1]]
+                if eb[row] != eb[row + 1] or lb[row] != lb[row + 1]:
+                    changes[av.slot] = (
+                        entered_all[eb[row] : eb[row + 1]],
+                        left_all[lb[row] : lb[row + 1]],
+                    )
+            self._chosen_tick[slots] = self.tick_count
+        return changes
+
+    def _select_spectators(
+        self, group: list[_Avatar]
     ) -> Iterable[tuple[_Avatar, NDArray[np.int32], NDArray[np.bool_]]]:
-        """New views for viewers that share their candidates: those in ``cell``
-        (the bodies of its 3x3 cells) or spectators (``cell`` -1: every body)."""
+        """New views for spectators (viewers without a body): every body is a candidate,
+        the nearest to the hall's centre are chosen."""
         live = self.body & self.active
-        if cell >= 0:
-            candidates = np.flatnonzero(live & self.grid.hood_mask[cell][self.cell])
-            k = self.rules.view_max_avatars
-        else:
-            candidates = np.flatnonzero(live)
-            k = self.rules.spectator_max_avatars or len(candidates)
+        candidates = np.flatnonzero(live)
+        k = self.rules.spectator_max_avatars or len(candidates)
         near_n = max(1, k // 4)
         b = self.bounds
         centre = np.array([(b.min_x + b.max_x) / 2, (b.min_y + b.max_y) / 2])
@@ -629,7 +717,7 @@ class Hall:
             chunk = group[start : start + _SELECT_CHUNK]
             n = len(chunk)
             slots = np.fromiter((av.slot for av in chunk), dtype=np.int64, count=n)
-            origin = self.pos[slots] if cell >= 0 else np.broadcast_to(centre, (n, 2))
+            origin = np.broadcast_to(centre, (n, 2))
             d2 = np.square(origin[:, 0, None] - cxy[None, :, 0])
             d2 += np.square(origin[:, 1, None] - cxy[None, :, 1])
             # what each viewer sees now, as one mask over its candidates
@@ -837,12 +925,14 @@ class Hall:
         self._changed_tick[old:] = _NEVER
         self._free.extend(range(new - 1, old - 1, -1))
 
-    def _attach(self, av: _Avatar, cell: int) -> None:
+    def _attach(self, av: _Avatar) -> None:
         """Connect a viewer: its view is chosen at once, for its welcome."""
         self.attached[av.slot] = True
         av.view = _NO_SLOTS
-        group = -1 if not self.body[av.slot] else cell
-        for chosen, picked, near in self._select(group, [av]):
+        if self.body[av.slot]:
+            self._select_bodies([av])
+            return
+        for chosen, picked, near in self._select_spectators([av]):
             chosen.view, chosen.near = picked, near
 
     def _welcome(self, av: _Avatar, *, resumed: bool) -> None:
@@ -976,6 +1066,29 @@ _NEVER = -(2**40)
 _NO_FLAGS: NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
 #: Viewers chosen together at most (a chunk's distance matrix is this x candidates).
 _SELECT_CHUNK = 256
+
+
+def _in_view(
+    top: NDArray[np.intp],
+    *,
+    cand: NDArray[np.int64],
+    cell_row: NDArray[np.intp],
+    keys: NDArray[np.int64],
+    cap: int,
+) -> NDArray[np.bool_]:
+    """Which candidates ``top[v, j]`` (columns of row ``v``'s cell in ``cand``) are in
+    viewer ``v``'s view, given as sorted ``keys`` row * cap + slot."""
+    asked = np.arange(len(top))[:, None] * cap + cand[cell_row[:, None], top]
+    return _member(asked.ravel(), keys).reshape(asked.shape)
+
+
+def _member(keys: NDArray[np.int64], within: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Which of ``keys`` are in ``within`` (sorted)."""
+    if len(within) == 0:
+        return np.zeros(len(keys), dtype=np.bool_)
+    at = np.minimum(np.searchsorted(within, keys), len(within) - 1)
+    found: NDArray[np.bool_] = within[at] == keys
+    return found
 
 
 def _dumps(obj: Mapping[str, object]) -> str:

@@ -24,6 +24,8 @@ comes back only when a place frees up or it becomes one of the nearest
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
@@ -52,40 +54,71 @@ def choose(
     where ``c`` must not be chosen (the viewer itself, avatars added apart);
     ``current[v, c]``: ``c`` is in ``v``'s view now; ``slots[v]``: how many ``v``
     may have (at most ``k``). Returns the chosen mask, at most ``slots[v]``
-    per row, and the mask of the ``near_n`` nearest chosen (sent at every tick). Ties (avatars at the same spot) are broken by candidate order.
+    per row, and the mask of the ``near_n`` nearest chosen (sent at every tick).
+    Ties (avatars at the same spot) are broken by candidate order.
     """
     n_view, n_cand = d2.shape
     chosen = np.zeros((n_view, n_cand), dtype=np.bool_)
     near = np.zeros((n_view, n_cand), dtype=np.bool_)
     if n_view == 0 or n_cand == 0:
         return chosen, near
+    rows = np.arange(n_view)[:, None]
+    n_real = np.full(n_view, n_cand, dtype=np.int64)
+    top, sel, close = choose_top(d2, n_real, lambda top: current[rows, top], slots, k, near_n)
+    rows_b = np.broadcast_to(rows, top.shape)
+    chosen[rows_b[sel], top[sel]] = True
+    near[rows_b[close], top[close]] = True
+    return chosen, near
+
+
+def choose_top(
+    d2: NDArray[np.float64],
+    n_real: NDArray[np.int64],
+    is_current: Callable[[NDArray[np.intp]], NDArray[np.bool_]],
+    slots: NDArray[np.int64],
+    k: int,
+    near_n: int = 0,
+) -> tuple[NDArray[np.intp], NDArray[np.bool_], NDArray[np.bool_]]:
+    """:func:`choose` for rows of different lengths, answering over each row's nearest.
+
+    Row ``v`` has ``n_real[v]`` candidates, the first columns of ``d2``; the
+    columns after them are padding and must be ``inf``. ``is_current(top)``
+    says which of the candidates ``top[v, j]`` (columns) are in ``v``'s view
+    now: asked only of the few nearest, not of the whole matrix, so viewers with
+    different candidates can be chosen together from one padded matrix.
+    Returns ``top`` (each row's ``LOOK x k`` nearest columns, nearest first,
+    ties in column order), the mask over it of the chosen and of the
+    ``near_n`` nearest chosen.
+    """
+    n_view, width = d2.shape
     margin = margin_of(k)
-    k = max(1, min(k, n_cand))
-    m = min(k + margin, n_cand)
-    # Everything below works on each row's LOOK nearest, sorted (ties: arbitrary).
-    look = min(LOOK * k, n_cand)
-    top = np.argpartition(d2, look - 1, axis=1)[:, :look] if look < n_cand else None
-    if top is None:
-        top = np.argsort(d2, axis=1, kind="stable")
+    # per row, as choose clamps them to the candidates there are
+    k_row = np.clip(np.minimum(k, n_real), 1, None)
+    m_row = np.clip(np.minimum(k + margin, n_real), 1, None)
+    look = min(LOOK * max(1, k), width)
+    if look < width:
+        top = np.argpartition(d2, look - 1, axis=1)[:, :look]
+        top.sort(axis=1)  # column order first, so that the stable sort breaks ties by it
     else:
-        order = np.argsort(np.take_along_axis(d2, top, axis=1), axis=1, kind="stable")
-        top = np.take_along_axis(top, order, axis=1)
+        top = np.broadcast_to(np.arange(width), (n_view, width))
+    order = np.argsort(np.take_along_axis(d2, top, axis=1), axis=1, kind="stable")
+    top = np.take_along_axis(top, order, axis=1)
     top_d = np.take_along_axis(d2, top, axis=1)
-    rows = np.broadcast_to(np.arange(n_view)[:, None], top.shape)
     ok = np.isfinite(top_d)
     rank = np.cumsum(ok, axis=1)  # 1 for the nearest choosable
     # 1. the nearest slots - margin
     sel = ok & (rank <= (slots - margin)[:, None])
     # 2. those in view that are not clearly farther than the k-th nearest, nearest first
+    at = np.arange(n_view)
     with np.errstate(invalid="ignore"):
-        threshold = np.maximum(top_d[:, m - 1], top_d[:, k - 1] * (KEEP_FACTOR * KEEP_FACTOR))
-    keep = current[rows, top] & ok & ~sel & (top_d <= threshold[:, None])
+        threshold = np.maximum(
+            top_d[at, m_row - 1], top_d[at, k_row - 1] * (KEEP_FACTOR * KEEP_FACTOR)
+        )
+    keep = is_current(top) & ok & ~sel & (top_d <= threshold[:, None])
     room = slots - sel.sum(axis=1)
     sel |= keep & (np.cumsum(keep, axis=1) <= room[:, None])
     # 3. fill the places left, nearest first
     free = ok & ~sel
     sel |= free & (np.cumsum(free, axis=1) <= (slots - sel.sum(axis=1))[:, None])
-    chosen[rows[sel], top[sel]] = True
     close = sel & (rank <= near_n)
-    near[rows[close], top[close]] = True
-    return chosen, near
+    return top, sel, close
