@@ -627,18 +627,8 @@ class Hall:
             n = len(chunk)
             slots = np.fromiter((av.slot for av in chunk), dtype=np.int64, count=n)
             cells, cell_row = np.unique(self.cell[slots], return_inverse=True)
-            # each cell's candidates, sorted, padded with ``cap`` (sorts last; distance inf)
-            lists = []
-            for c in cells.tolist():
-                hood = self.grid.hood_index[c]
-                lists.append(
-                    np.sort(np.concatenate([by_cell[bounds[h] : bounds[h + 1]] for h in hood]))
-                )
-            lens = np.array([len(x) for x in lists], dtype=np.int64)
-            width = int(lens.max())
-            cand = np.full((len(cells), width), cap, dtype=np.int64)
-            for i, x in enumerate(lists):
-                cand[i, : len(x)] = x
+            cand, lens = _hood_candidates(by_cell, bounds, self.grid.hood_index[cells], cap)
+            width = cand.shape[1]
             pos = np.concatenate((self.pos, np.zeros((1, 2))))
             cxy = pos[cand]  # (cells, width, 2)
             own = self.pos[slots]
@@ -669,13 +659,11 @@ class Hall:
             old_rows = np.repeat(np.arange(n), sizes)
             old_keys = old_rows * cap + (np.concatenate(views) if len(old_rows) else old_rows)
 
-            rows = np.arange(n)[:, None]
             in_view = partial(_in_view, cand=cand, cell_row=cell_row, keys=old_keys, cap=cap)
-            top, sel, close = view.choose_top(d2, n_real, in_view, room, k, near_n)
-            rows = np.broadcast_to(rows, top.shape)
-            picked = cand[cell_row[:, None], top]
-            new_keys = np.concatenate((rows[sel] * cap + picked[sel], fr * cap + fs))
-            new_near = np.concatenate((close[sel], np.ones(len(fs), dtype=np.bool_)))
+            rows, cols, close = view.choose_rows(d2, n_real, in_view, room, k, near_n)
+            picked = cand[cell_row[rows], cols]
+            new_keys = np.concatenate((rows * cap + picked, fr * cap + fs))
+            new_near = np.concatenate((close, np.ones(len(fs), dtype=np.bool_)))
             order = np.argsort(new_keys, kind="stable")
             new_keys, new_near = new_keys[order], new_near[order]
             new_slots = (new_keys % cap).astype(np.int32)
@@ -1068,7 +1056,33 @@ _NO_FLAGS: NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
 _SELECT_CHUNK = 256
 
 
+def _hood_candidates(
+    by_cell: NDArray[np.int64], bounds: NDArray[np.intp], hoods: NDArray[np.int64], cap: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Each cell's candidates, the slots in its 3x3 cells (``hoods``, rows of
+    ``hood_index``), as one row each: sorted, padded with ``cap``; and their counts.
+
+    ``by_cell``: the live bodies' slots ordered by cell; cell ``c``'s are
+    ``by_cell[bounds[c] : bounds[c + 1]]``. All rows at once, without a loop per cell.
+    """
+    starts = bounds[hoods].ravel()
+    counts = bounds[hoods + 1].ravel() - starts
+    lens = counts.reshape(hoods.shape).sum(axis=1)
+    total = int(lens.sum())
+    # position of each candidate in by_cell: a run from each neighbour cell's start
+    run_at = np.cumsum(counts) - counts
+    at = np.arange(total) - np.repeat(run_at - starts, counts)
+    row = np.repeat(np.arange(len(hoods)), lens)
+    keys = np.sort(row * (cap + 1) + by_cell[at])  # sorted by row, then slot
+    width = max(1, int(lens.max()) if len(lens) else 1)
+    cand = np.full((len(hoods), width), cap, dtype=np.int64)
+    col = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
+    cand[row, col] = keys - row * (cap + 1)
+    return cand, lens
+
+
 def _in_view(
+    rows: NDArray[np.intp],
     top: NDArray[np.intp],
     *,
     cand: NDArray[np.int64],
@@ -1076,9 +1090,9 @@ def _in_view(
     keys: NDArray[np.int64],
     cap: int,
 ) -> NDArray[np.bool_]:
-    """Which candidates ``top[v, j]`` (columns of row ``v``'s cell in ``cand``) are in
-    viewer ``v``'s view, given as sorted ``keys`` row * cap + slot."""
-    asked = np.arange(len(top))[:, None] * cap + cand[cell_row[:, None], top]
+    """Which candidates ``top[i, j]`` (columns of viewer ``rows[i]``'s cell in ``cand``)
+    are in that viewer's view, given as sorted ``keys`` row * cap + slot."""
+    asked = rows[:, None] * cap + cand[cell_row[rows][:, None], top]
     return _member(asked.ravel(), keys).reshape(asked.shape)
 
 

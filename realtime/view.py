@@ -62,16 +62,75 @@ def choose(
     near = np.zeros((n_view, n_cand), dtype=np.bool_)
     if n_view == 0 or n_cand == 0:
         return chosen, near
-    rows = np.arange(n_view)[:, None]
     n_real = np.full(n_view, n_cand, dtype=np.int64)
-    top, sel, close = choose_top(d2, n_real, lambda top: current[rows, top], slots, k, near_n)
-    rows_b = np.broadcast_to(rows, top.shape)
-    chosen[rows_b[sel], top[sel]] = True
-    near[rows_b[close], top[close]] = True
+    rows, cols, close = choose_rows(
+        d2, n_real, lambda r, top: current[r[:, None], top], slots, k, near_n
+    )
+    chosen[rows, cols] = True
+    near[rows[close], cols[close]] = True
     return chosen, near
 
 
-def choose_top(
+def choose_rows(
+    d2: NDArray[np.float64],
+    n_real: NDArray[np.int64],
+    is_current: Callable[[NDArray[np.intp], NDArray[np.intp]], NDArray[np.bool_]],
+    slots: NDArray[np.int64],
+    k: int,
+    near_n: int = 0,
+) -> tuple[NDArray[np.intp], NDArray[np.intp], NDArray[np.bool_]]:
+    """:func:`choose` for rows of different lengths, as (row, column, near) of the chosen.
+
+    Row ``v`` has ``n_real[v]`` candidates, the first columns of ``d2``; the
+    columns after them are padding and must be ``inf``. ``is_current(rows, top)``
+    says which of the candidates ``top[i, j]`` (columns of row ``rows[i]``) are
+    in that viewer's view now: asked only of the few nearest, and only for rows
+    with more candidates than places, so that viewers with different candidates
+    can be chosen together from one padded matrix.
+
+    A row with no more candidates than places (the common case in a sparse
+    hall) takes them all, whatever the view was: only its ``near_n`` nearest
+    are looked for, without sorting the row.
+    """
+    finite = np.isfinite(d2)
+    fits = finite.sum(axis=1) <= slots
+    out_r: list[NDArray[np.intp]] = []
+    out_c: list[NDArray[np.intp]] = []
+    out_n: list[NDArray[np.bool_]] = []
+    if fits.any():
+        at = np.flatnonzero(fits)
+        sub, ok = d2[at], finite[at]
+        r, c = np.nonzero(ok)
+        out_r.append(at[r])
+        out_c.append(c)
+        out_n.append(_nearest(sub, ok, near_n)[r, c])
+    if not fits.all():
+        at = np.flatnonzero(~fits)
+        top, sel, close = _choose_full(
+            d2[at], n_real[at], lambda top: is_current(at, top), slots[at], k, near_n
+        )
+        rows = np.broadcast_to(at[:, None], top.shape)
+        out_r.append(rows[sel])
+        out_c.append(top[sel])
+        out_n.append(close[sel])
+    return np.concatenate(out_r), np.concatenate(out_c), np.concatenate(out_n)
+
+
+def _nearest(d2: NDArray[np.float64], ok: NDArray[np.bool_], n: int) -> NDArray[np.bool_]:
+    """Mask of each row's ``n`` nearest columns where ``ok`` (ties in column order)."""
+    if n >= d2.shape[1]:
+        return ok.copy()
+    if n <= 0:
+        return np.zeros(d2.shape, dtype=np.bool_)
+    kth = np.partition(d2, n - 1, axis=1)[:, n - 1 : n]
+    less = d2 < kth
+    tied = d2 == kth
+    need = n - less.sum(axis=1, keepdims=True)
+    found: NDArray[np.bool_] = ok & (less | (tied & (np.cumsum(tied, axis=1) <= need)))
+    return found
+
+
+def _choose_full(
     d2: NDArray[np.float64],
     n_real: NDArray[np.int64],
     is_current: Callable[[NDArray[np.intp]], NDArray[np.bool_]],
@@ -79,17 +138,9 @@ def choose_top(
     k: int,
     near_n: int = 0,
 ) -> tuple[NDArray[np.intp], NDArray[np.bool_], NDArray[np.bool_]]:
-    """:func:`choose` for rows of different lengths, answering over each row's nearest.
-
-    Row ``v`` has ``n_real[v]`` candidates, the first columns of ``d2``; the
-    columns after them are padding and must be ``inf``. ``is_current(top)``
-    says which of the candidates ``top[v, j]`` (columns) are in ``v``'s view
-    now: asked only of the few nearest, not of the whole matrix, so viewers with
-    different candidates can be chosen together from one padded matrix.
-    Returns ``top`` (each row's ``LOOK x k`` nearest columns, nearest first,
-    ties in column order), the mask over it of the chosen and of the
-    ``near_n`` nearest chosen.
-    """
+    """The rule over each row's ``LOOK x k`` nearest columns: returns them (``top``,
+    nearest first, ties in column order) and the masks over them of the chosen
+    and of the ``near_n`` nearest chosen."""
     n_view, width = d2.shape
     margin = margin_of(k)
     # per row, as choose clamps them to the candidates there are
