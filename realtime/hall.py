@@ -27,7 +27,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import partial
 
 import numpy as np
 from numpy.typing import NDArray
@@ -490,6 +489,7 @@ class Hall:
         begin = (sent[starts] * codec.RECORD_SIZE).tolist()
         ends = (sent[starts + sizes] * codec.RECORD_SIZE).tolist()
         counts = (sent[starts + sizes] - sent[starts]).tolist()
+        fresh = self._entered_records(viewers, changes, flat, sizes, send, records)
         header = codec.header_of_updates
         for i, av in enumerate(viewers):
             if av.slot not in changes and not (lagging and av.avatar_id in lagging):
@@ -504,12 +504,9 @@ class Hall:
                 updated = blob[begin[i] : ends[i]]
                 if not (updated or len(entered) or len(left)):
                     continue
-                if len(entered):  # entered ones that are updated anyway come as updates
-                    place = starts[i] + np.searchsorted(av.view, entered)
-                    entered = entered[~send[place]]
                 frame = codec.encode_frame(
                     tick,
-                    entered=records.take(entered).tobytes(),
+                    entered=fresh.get(av.slot, b""),
                     updated=(updated,),
                     left=self.ids[left] if len(left) else None,
                 )
@@ -519,6 +516,38 @@ class Hall:
             frames[av.avatar_id] = frame
         self._end_tick()
         return TickResult(frames, expired, accepted, corrected)
+
+    def _entered_records(
+        self,
+        viewers: list[_Avatar],
+        changes: dict[int, tuple[NDArray[np.int32], NDArray[np.int32]]],
+        flat: NDArray[np.int32],
+        sizes: NDArray[np.int64],
+        send: NDArray[np.bool_],
+        records: NDArray[np.void],
+    ) -> dict[int, bytes]:
+        """The records of each changed viewer's entered avatars, but for those it is
+        sent as updates anyway, by viewer slot: found for all viewers at once."""
+        index = {av.slot: i for i, av in enumerate(viewers)}
+        came = [(index[s], e) for s, (e, _) in changes.items() if len(e) and s in index]
+        if not came:
+            return {}
+        cap = len(self.active) + 1
+        lens = np.fromiter((len(e) for _, e in came), dtype=np.int64, count=len(came))
+        entered = np.concatenate([e for _, e in came]).astype(np.int64)
+        owner = np.repeat(np.fromiter((i for i, _ in came), np.int64, len(came)), lens)
+        # every view is sorted, so the keys (viewer, slot) of all of them are too
+        flat_keys = np.repeat(np.arange(len(viewers)), sizes) * cap + flat
+        fresh = ~send[np.searchsorted(flat_keys, owner * cap + entered)]
+        blob = records.take(entered[fresh]).tobytes()
+        kept = np.bincount(np.repeat(np.arange(len(came)), lens)[fresh], minlength=len(came))
+        ends = (np.cumsum(kept) * codec.RECORD_SIZE).tolist()
+        out: dict[int, bytes] = {}
+        a = 0
+        for (i, _), b in zip(came, ends, strict=True):
+            out[viewers[i].slot] = blob[a:b]
+            a = b
+        return out
 
     def _end_tick(self) -> None:
         self.dirty[:] = False
@@ -630,10 +659,15 @@ class Hall:
             cand, lens = _hood_candidates(by_cell, bounds, self.grid.hood_index[cells], cap)
             width = cand.shape[1]
             pos = np.concatenate((self.pos, np.zeros((1, 2))))
-            cxy = pos[cand]  # (cells, width, 2)
+            cx, cy = pos[cand, 0], pos[cand, 1]  # (cells, width) each
             own = self.pos[slots]
-            d2 = np.square(cxy[cell_row, :, 0] - own[:, 0, None])
-            d2 += np.square(cxy[cell_row, :, 1] - own[:, 1, None])
+            d2 = cx[cell_row]
+            d2 -= own[:, 0, None]
+            np.square(d2, out=d2)
+            dy = cy[cell_row]
+            dy -= own[:, 1, None]
+            np.square(dy, out=dy)
+            d2 += dy
             n_real = lens[cell_row]
             d2[np.arange(width) >= n_real[:, None]] = np.inf
             # itself and its pins are added apart: never chosen among the candidates
@@ -649,18 +683,22 @@ class Hall:
                         room[row] -= 1
             fr = np.array(f_rows, dtype=np.int64)
             fs = np.array(f_slots, dtype=np.int64)
-            # column of each in its row (rows are sorted): the count of smaller candidates
-            fc = np.minimum((cand[cell_row[fr]] < fs[:, None]).sum(axis=1), width - 1)
-            inside = cand[cell_row[fr], fc] == fs
+            # column of each slot in each cell's row, -1 where it is not a candidate there
+            col_of = np.full((len(cells), cap + 1), -1, dtype=np.int32)
+            col_of[np.arange(len(cells))[:, None], cand] = np.arange(width, dtype=np.int32)
+            fc = col_of[cell_row[fr], fs]
+            inside = fc >= 0
             d2[fr[inside], fc[inside]] = np.inf
-            # what each viewer sees now, as sorted keys row * cap + slot
+            # what each viewer sees now: sorted keys row * cap + slot, and as a mask
             views = [av.view for av in chunk]
             sizes = np.fromiter((len(v) for v in views), dtype=np.int64, count=n)
             old_rows = np.repeat(np.arange(n), sizes)
-            old_keys = old_rows * cap + (np.concatenate(views) if len(old_rows) else old_rows)
-
-            in_view = partial(_in_view, cand=cand, cell_row=cell_row, keys=old_keys, cap=cap)
-            rows, cols, close = view.choose_rows(d2, n_real, in_view, room, k, near_n)
+            old_slots = np.concatenate(views) if len(old_rows) else old_rows
+            old_keys = old_rows * cap + old_slots
+            old_cols = col_of[cell_row[old_rows], old_slots]
+            current = np.zeros(d2.shape, dtype=np.bool_)
+            current[old_rows[old_cols >= 0], old_cols[old_cols >= 0]] = True
+            rows, cols, close = view.choose_rows(d2, n_real, current, room, k, near_n)
             picked = cand[cell_row[rows], cols]
             new_keys = np.concatenate((rows * cap + picked, fr * cap + fs))
             new_near = np.concatenate((close, np.ones(len(fs), dtype=np.bool_)))
@@ -1079,21 +1117,6 @@ def _hood_candidates(
     col = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
     cand[row, col] = keys - row * (cap + 1)
     return cand, lens
-
-
-def _in_view(
-    rows: NDArray[np.intp],
-    top: NDArray[np.intp],
-    *,
-    cand: NDArray[np.int64],
-    cell_row: NDArray[np.intp],
-    keys: NDArray[np.int64],
-    cap: int,
-) -> NDArray[np.bool_]:
-    """Which candidates ``top[i, j]`` (columns of viewer ``rows[i]``'s cell in ``cand``)
-    are in that viewer's view, given as sorted ``keys`` row * cap + slot."""
-    asked = rows[:, None] * cap + cand[cell_row[rows][:, None], top]
-    return _member(asked.ravel(), keys).reshape(asked.shape)
 
 
 def _member(keys: NDArray[np.int64], within: NDArray[np.int64]) -> NDArray[np.bool_]:

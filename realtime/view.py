@@ -24,8 +24,6 @@ comes back only when a place frees up or it becomes one of the nearest
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 from numpy.typing import NDArray
 
@@ -63,9 +61,7 @@ def choose(
     if n_view == 0 or n_cand == 0:
         return chosen, near
     n_real = np.full(n_view, n_cand, dtype=np.int64)
-    rows, cols, close = choose_rows(
-        d2, n_real, lambda r, top: current[r[:, None], top], slots, k, near_n
-    )
+    rows, cols, close = choose_rows(d2, n_real, current, slots, k, near_n)
     chosen[rows, cols] = True
     near[rows[close], cols[close]] = True
     return chosen, near
@@ -74,7 +70,7 @@ def choose(
 def choose_rows(
     d2: NDArray[np.float64],
     n_real: NDArray[np.int64],
-    is_current: Callable[[NDArray[np.intp], NDArray[np.intp]], NDArray[np.bool_]],
+    current: NDArray[np.bool_],
     slots: NDArray[np.int64],
     k: int,
     near_n: int = 0,
@@ -82,11 +78,9 @@ def choose_rows(
     """:func:`choose` for rows of different lengths, as (row, column, near) of the chosen.
 
     Row ``v`` has ``n_real[v]`` candidates, the first columns of ``d2``; the
-    columns after them are padding and must be ``inf``. ``is_current(rows, top)``
-    says which of the candidates ``top[i, j]`` (columns of row ``rows[i]``) are
-    in that viewer's view now: asked only of the few nearest, and only for rows
-    with more candidates than places, so that viewers with different candidates
-    can be chosen together from one padded matrix.
+    columns after them are padding and must be ``inf``; so viewers with different
+    candidates can be chosen together from one padded matrix. ``current`` as
+    for :func:`choose`.
 
     A row with no more candidates than places (the common case in a sparse
     hall) takes them all, whatever the view was: only its ``near_n`` nearest
@@ -106,9 +100,10 @@ def choose_rows(
         out_n.append(_nearest(sub, ok, near_n)[r, c])
     if not fits.all():
         at = np.flatnonzero(~fits)
-        top, sel, close = _choose_full(
-            d2[at], n_real[at], lambda top: is_current(at, top), slots[at], k, near_n
-        )
+        if len(at) == len(d2):  # a dense crowd: every row (no copies)
+            top, sel, close = _choose_full(d2, n_real, current, slots, k, near_n)
+        else:
+            top, sel, close = _choose_full(d2[at], n_real[at], current[at], slots[at], k, near_n)
         rows = np.broadcast_to(at[:, None], top.shape)
         out_r.append(rows[sel])
         out_c.append(top[sel])
@@ -133,7 +128,7 @@ def _nearest(d2: NDArray[np.float64], ok: NDArray[np.bool_], n: int) -> NDArray[
 def _choose_full(
     d2: NDArray[np.float64],
     n_real: NDArray[np.int64],
-    is_current: Callable[[NDArray[np.intp]], NDArray[np.bool_]],
+    current: NDArray[np.bool_],
     slots: NDArray[np.int64],
     k: int,
     near_n: int = 0,
@@ -165,7 +160,7 @@ def _choose_full(
         threshold = np.maximum(
             top_d[at, m_row - 1], top_d[at, k_row - 1] * (KEEP_FACTOR * KEEP_FACTOR)
         )
-    keep = is_current(top) & ok & ~sel & (top_d <= threshold[:, None])
+    keep = np.take_along_axis(current, top, axis=1) & ok & ~sel & (top_d <= threshold[:, None])
     room = slots - sel.sum(axis=1)
     sel |= keep & (np.cumsum(keep, axis=1) <= room[:, None])
     # 3. fill the places left, nearest first
