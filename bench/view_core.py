@@ -113,6 +113,13 @@ def main() -> int:
     parser.add_argument("--scene", choices=sorted(SCENES), default="dense")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds")
     parser.add_argument("--baseline-tree", default=None)
+    parser.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="another source tree to measure in the same rounds (e.g. before=/path)",
+    )
     parser.add_argument("--json", action="store_true", help="one measurement, as JSON")
     args = parser.parse_args()
     if args.json:
@@ -120,6 +127,7 @@ def main() -> int:
         return 0
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     trees = {"bounded": here, **({"baseline": args.baseline_tree} if args.baseline_tree else {})}
+    trees.update(dict(t.split("=", 1) for t in args.tree))
     for round_ in range(args.rounds):
         for name, tree in trees.items():
             cmd = [sys.executable, os.path.abspath(__file__), "--json"]
