@@ -12,8 +12,8 @@ Each viewer's view is bounded (:mod:`realtime.view`): at most
 with hysteresis, plus the avatars pinned for it (the staff of its counter).
 A view is chosen again only when something in its cells changed, at most
 once every ``view_reselect_ticks`` ticks (staggered over the viewers), or at
-once when an avatar in it leaves the hall; viewers of one cell are chosen
-together with a few array operations. A viewer keeps only its view, an array
+once when an avatar in it leaves the hall; all viewers due are chosen
+together, whatever their cells, with a few array operations. A viewer keeps only its view, an array
 of at most K + pins + 1 slots, so memory per connection does not grow with
 the crowd.
 
