@@ -13,9 +13,9 @@ with hysteresis, plus the avatars pinned for it (the staff of its counter).
 A view is chosen again only when something in its cells changed, at most
 once every ``view_reselect_ticks`` ticks (staggered over the viewers), or at
 once when an avatar in it leaves the hall; all viewers due are chosen
-together, whatever their cells, with a few array operations. A viewer keeps only its view, an array
-of at most K + pins + 1 slots, so memory per connection does not grow with
-the crowd.
+together, whatever their cells, with a few array operations. A viewer keeps
+only its view, an array of at most K + pins + 1 slots, so memory per
+connection does not grow with the crowd.
 
 A viewer's view after a frame is ``(view | entered | updated) - left``, or
 exactly ``entered`` when the frame is FULL (sent when the previous frame was

@@ -1,10 +1,10 @@
 """The bounded view: which of the candidates around a viewer it is sent (pure numpy).
 
-A viewer is sent at most ``k`` other avatars. Chosen for a group of viewers
-at once (those in one area-of-interest cell share their candidates, the
-bodies of the 3x3 cells around it) from a matrix of squared distances, so
-that a dense hall costs a few array operations per cell, not a Python loop
-per avatar.
+A viewer is sent at most ``k`` other avatars. Chosen for many viewers at
+once from one matrix of squared distances (a row per viewer over its
+candidates, the bodies of the 3x3 cells around it, rows padded with ``inf``
+to the longest), so that a tick costs a few array operations, not a Python
+loop per cell or per avatar.
 
 The rule (docs/protocol.md, section 6), with ``margin`` = K // 4 (at least 1):
 
