@@ -1,6 +1,8 @@
 """The hall core alone in the dense hall: tick cost and bytes per viewer, no sockets.
 
-Every avatar is a connected viewer in the 60 m x 40 m hall, walking at
+Every avatar is a connected viewer in the 60 m x 40 m hall (``--scene
+plaza``: the 150 m x 150 m open plaza of BENCHMARKS.md section 1, its
+obstacles left out), walking at
 1.4 m/s and proposing a position at every tick (20 Hz); the floor check is
 replaced by "always walkable" (an open hall), so what is timed is the
 hall's own work: moves, views, encoding. Run back to back against another
@@ -34,7 +36,14 @@ class _OpenFloor:
         return np.zeros(len(a), dtype=np.bool_)
 
 
-def measure(avatars: int, ticks: int, k: int, seed: int = 1) -> dict[str, Any]:
+#: The halls' sizes in metres: bench/scene_dense.py and bench/scene_plaza.py (SIDE_M).
+SCENES = {"dense": (60.0, 40.0), "plaza": (150.0, 150.0)}
+
+
+def measure(
+    avatars: int, ticks: int, k: int, seed: int = 1, scene: str = "dense"
+) -> dict[str, Any]:
+    width, height = SCENES[scene]
     import realtime.hall as hall_module
     from avatars.model import Appearance, Identity, Role
     from realtime.hall import Hall, HallRules
@@ -47,14 +56,14 @@ def measure(avatars: int, ticks: int, k: int, seed: int = 1) -> dict[str, Any]:
     tokens = itertools.count()
     hall = Hall(
         "aula-padat",
-        bounds=Bounds(0, 0, 60, 40),
+        bounds=Bounds(0, 0, width, height),
         floor=_OpenFloor(),  # type: ignore[arg-type]
-        spawns=[(30, 20, 0)],
+        spawns=[(width / 2, height / 2, 0)],
         rules=rules,
         new_token=lambda: f"t{next(tokens)}",
     )
     rng = np.random.default_rng(seed)
-    pts = np.column_stack([rng.uniform(1, 59, avatars), rng.uniform(1, 39, avatars)])
+    pts = np.column_stack([rng.uniform(1, width - 1, avatars), rng.uniform(1, height - 1, avatars)])
     ids = [
         hall.join(
             Identity(f"s{i}", Role.CITIZEN, f"n{i}"), Appearance(), now=0.0, position=(x, y, 0.0)
@@ -70,7 +79,7 @@ def measure(avatars: int, ticks: int, k: int, seed: int = 1) -> dict[str, Any]:
         now += 0.05
         heading += rng.normal(0, 0.2, avatars)
         pts += step * np.column_stack([np.cos(heading), np.sin(heading)])
-        np.clip(pts, [1, 1], [59, 39], out=pts)
+        np.clip(pts, [1, 1], [width - 1, height - 1], out=pts)
         for aid, (x, y) in zip(ids, pts.tolist(), strict=True):
             hall.propose_move(aid, x, y, 0.0, "walk", t)
         started = time.perf_counter()
@@ -83,6 +92,7 @@ def measure(avatars: int, ticks: int, k: int, seed: int = 1) -> dict[str, Any]:
     ms = np.array(durations[warm:]) * 1000
     window_s = (ticks - warm) * 0.05
     return {
+        "scene": scene,
         "avatars": avatars,
         "k": k if "view_max_avatars" in known else None,
         "tick_ms_p50": round(float(np.percentile(ms, 50)), 1),
@@ -100,19 +110,29 @@ def main() -> int:
     parser.add_argument("--avatars", type=int, default=1500)
     parser.add_argument("--ticks", type=int, default=120)
     parser.add_argument("--k", type=int, default=64)
+    parser.add_argument("--scene", choices=sorted(SCENES), default="dense")
     parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds")
     parser.add_argument("--baseline-tree", default=None)
+    parser.add_argument(
+        "--tree",
+        action="append",
+        default=[],
+        metavar="NAME=PATH",
+        help="another source tree to measure in the same rounds (e.g. before=/path)",
+    )
     parser.add_argument("--json", action="store_true", help="one measurement, as JSON")
     args = parser.parse_args()
     if args.json:
-        print(json.dumps(measure(args.avatars, args.ticks, args.k)))
+        print(json.dumps(measure(args.avatars, args.ticks, args.k, scene=args.scene)))
         return 0
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     trees = {"bounded": here, **({"baseline": args.baseline_tree} if args.baseline_tree else {})}
+    trees.update(dict(t.split("=", 1) for t in args.tree))
     for round_ in range(args.rounds):
         for name, tree in trees.items():
             cmd = [sys.executable, os.path.abspath(__file__), "--json"]
             cmd += ["--avatars", str(args.avatars), "--ticks", str(args.ticks), "--k", str(args.k)]
+            cmd += ["--scene", args.scene]
             out = subprocess.run(
                 cmd, env={**os.environ, "PYTHONPATH": tree}, capture_output=True, text=True
             )

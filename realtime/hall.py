@@ -12,10 +12,10 @@ Each viewer's view is bounded (:mod:`realtime.view`): at most
 with hysteresis, plus the avatars pinned for it (the staff of its counter).
 A view is chosen again only when something in its cells changed, at most
 once every ``view_reselect_ticks`` ticks (staggered over the viewers), or at
-once when an avatar in it leaves the hall; viewers of one cell are chosen
-together with a few array operations. A viewer keeps only its view, an array
-of at most K + pins + 1 slots, so memory per connection does not grow with
-the crowd.
+once when an avatar in it leaves the hall; all viewers due are chosen
+together, whatever their cells, with a few array operations. A viewer keeps
+only its view, an array of at most K + pins + 1 slots, so memory per
+connection does not grow with the crowd.
 
 A viewer's view after a frame is ``(view | entered | updated) - left``, or
 exactly ``entered`` when the frame is FULL (sent when the previous frame was
@@ -280,7 +280,7 @@ class Hall:
             av.attached = False
             av.driven = True
         else:
-            self._attach(av, cell)
+            self._attach(av)
             self._welcome(av, resumed=False)
         return Joined(avatar_id, av.session_id, av.resume_token, resumed=False)
 
@@ -296,7 +296,7 @@ class Hall:
         self.flags[slot] &= ~np.uint8(Flag.IDLE)
         self.dirty[slot] = True
         self.last_move_at[slot] = now
-        self._attach(av, int(self.cell[slot]))
+        self._attach(av)
         self._welcome(av, resumed=True)
         return Joined(av.avatar_id, av.session_id, av.resume_token, resumed=True)
 
@@ -489,6 +489,7 @@ class Hall:
         begin = (sent[starts] * codec.RECORD_SIZE).tolist()
         ends = (sent[starts + sizes] * codec.RECORD_SIZE).tolist()
         counts = (sent[starts + sizes] - sent[starts]).tolist()
+        fresh = self._entered_records(viewers, changes, flat, sizes, send, records)
         header = codec.header_of_updates
         for i, av in enumerate(viewers):
             if av.slot not in changes and not (lagging and av.avatar_id in lagging):
@@ -503,12 +504,9 @@ class Hall:
                 updated = blob[begin[i] : ends[i]]
                 if not (updated or len(entered) or len(left)):
                     continue
-                if len(entered):  # entered ones that are updated anyway come as updates
-                    place = starts[i] + np.searchsorted(av.view, entered)
-                    entered = entered[~send[place]]
                 frame = codec.encode_frame(
                     tick,
-                    entered=records.take(entered).tobytes(),
+                    entered=fresh.get(av.slot, b""),
                     updated=(updated,),
                     left=self.ids[left] if len(left) else None,
                 )
@@ -518,6 +516,38 @@ class Hall:
             frames[av.avatar_id] = frame
         self._end_tick()
         return TickResult(frames, expired, accepted, corrected)
+
+    def _entered_records(
+        self,
+        viewers: list[_Avatar],
+        changes: dict[int, tuple[NDArray[np.int32], NDArray[np.int32]]],
+        flat: NDArray[np.int32],
+        sizes: NDArray[np.int64],
+        send: NDArray[np.bool_],
+        records: NDArray[np.void],
+    ) -> dict[int, bytes]:
+        """The records of each changed viewer's entered avatars, but for those it is
+        sent as updates anyway, by viewer slot: found for all viewers at once."""
+        index = {av.slot: i for i, av in enumerate(viewers)}
+        came = [(index[s], e) for s, (e, _) in changes.items() if len(e) and s in index]
+        if not came:
+            return {}
+        cap = len(self.active) + 1
+        lens = np.fromiter((len(e) for _, e in came), dtype=np.int64, count=len(came))
+        entered = np.concatenate([e for _, e in came]).astype(np.int64)
+        owner = np.repeat(np.fromiter((i for i, _ in came), np.int64, len(came)), lens)
+        # every view is sorted, so the keys (viewer, slot) of all of them are too
+        flat_keys = np.repeat(np.arange(len(viewers)), sizes) * cap + flat
+        fresh = ~send[np.searchsorted(flat_keys, owner * cap + entered)]
+        blob = records.take(entered[fresh]).tobytes()
+        kept = np.bincount(np.repeat(np.arange(len(came)), lens)[fresh], minlength=len(came))
+        ends = (np.cumsum(kept) * codec.RECORD_SIZE).tolist()
+        out: dict[int, bytes] = {}
+        a = 0
+        for (i, _), b in zip(came, ends, strict=True):
+            out[viewers[i].slot] = blob[a:b]
+            a = b
+        return out
 
     def _end_tick(self) -> None:
         self.dirty[:] = False
@@ -586,39 +616,123 @@ class Hall:
         self._stale.clear()
         if gone is not None:  # at once for views holding an avatar that left the hall
             due.update(s for s in watching.tolist() if gone[self._avatars[s].view].any())
-        groups: dict[int, list[_Avatar]] = {}  # cell (-1: spectators) -> viewers due
-        for slot in sorted(due):
-            groups.setdefault(int(self.cell[slot]) if self.body[slot] else -1, []).append(
-                self._avatars[slot]
-            )
         changes: dict[int, tuple[NDArray[np.int32], NDArray[np.int32]]] = {}
+        ordered = sorted(due)
+        bodies = [self._avatars[s] for s in ordered if self.body[s]]
+        if bodies:  # all cells at once, their entered and left found at once too
+            changes.update(self._select_bodies(bodies))
+        spectators = [self._avatars[s] for s in ordered if not self.body[s]]
+        if not spectators:
+            return changes
         mark = np.zeros(len(self.active), dtype=np.bool_)  # scratch: faster than setdiff1d
-        for cell, group in groups.items():
-            for av, new, near in self._select(cell, group):
-                old = av.view
-                mark[old] = True
-                entered = new[~mark[new]]
-                mark[old] = False
-                mark[new] = True
-                left = old[~mark[old]]
-                mark[new] = False
-                av.view, av.near = new, near
-                if len(entered) or len(left):
-                    changes[av.slot] = (entered, left)
+        for av, new, near in self._select_spectators(spectators):
+            old = av.view
+            mark[old] = True
+            entered = new[~mark[new]]
+            mark[old] = False
+            mark[new] = True
+            left = old[~mark[old]]
+            mark[new] = False
+            av.view, av.near = new, near
+            if len(entered) or len(left):
+                changes[av.slot] = (entered, left)
         return changes
 
-    def _select(
-        self, cell: int, group: list[_Avatar]
+    def _select_bodies(
+        self, group: list[_Avatar]
+    ) -> dict[int, tuple[NDArray[np.int32], NDArray[np.int32]]]:
+        """Choose again the views of viewers with a body, whatever their cells, from one
+        padded matrix (a row per viewer over the bodies of its 3x3 cells, in slot order);
+        sets them and returns (entered, left) slots per viewer whose view changed."""
+        cap = len(self.active)
+        live_slots = np.flatnonzero(self.body & self.active)
+        by_cell = live_slots[np.argsort(self.cell[live_slots], kind="stable")]
+        bounds = np.searchsorted(self.cell[by_cell], np.arange(self.grid.size + 2))
+        k = self.rules.view_max_avatars
+        near_n = max(1, k // 4)
+        changes: dict[int, tuple[NDArray[np.int32], NDArray[np.int32]]] = {}
+        for start in range(0, len(group), _SELECT_CHUNK):  # bounds the temporary matrices
+            chunk = group[start : start + _SELECT_CHUNK]
+            n = len(chunk)
+            slots = np.fromiter((av.slot for av in chunk), dtype=np.int64, count=n)
+            cells, cell_row = np.unique(self.cell[slots], return_inverse=True)
+            cand, lens = _hood_candidates(by_cell, bounds, self.grid.hood_index[cells], cap)
+            width = cand.shape[1]
+            pos = np.concatenate((self.pos, np.zeros((1, 2))))
+            cx, cy = pos[cand, 0], pos[cand, 1]  # (cells, width) each
+            own = self.pos[slots]
+            d2 = cx[cell_row]
+            d2 -= own[:, 0, None]
+            np.square(d2, out=d2)
+            dy = cy[cell_row]
+            dy -= own[:, 1, None]
+            np.square(dy, out=dy)
+            d2 += dy
+            n_real = lens[cell_row]
+            d2[np.arange(width) >= n_real[:, None]] = np.inf
+            # itself and its pins are added apart: never chosen among the candidates
+            live = self.body & self.active
+            room = np.full(n, k, dtype=np.int64)
+            f_rows, f_slots = list(range(n)), slots.tolist()
+            for row, av in enumerate(chunk):
+                for pinned in av.pins[:k]:
+                    s = self._by_id.get(pinned)
+                    if s is not None and live[s]:
+                        f_rows.append(row)
+                        f_slots.append(s)
+                        room[row] -= 1
+            fr = np.array(f_rows, dtype=np.int64)
+            fs = np.array(f_slots, dtype=np.int64)
+            # column of each slot in each cell's row, -1 where it is not a candidate there
+            col_of = np.full((len(cells), cap + 1), -1, dtype=np.int32)
+            col_of[np.arange(len(cells))[:, None], cand] = np.arange(width, dtype=np.int32)
+            fc = col_of[cell_row[fr], fs]
+            inside = fc >= 0
+            d2[fr[inside], fc[inside]] = np.inf
+            # what each viewer sees now: sorted keys row * cap + slot, and as a mask
+            views = [av.view for av in chunk]
+            sizes = np.fromiter((len(v) for v in views), dtype=np.int64, count=n)
+            old_rows = np.repeat(np.arange(n), sizes)
+            old_slots = np.concatenate(views) if len(old_rows) else old_rows
+            old_keys = old_rows * cap + old_slots
+            old_cols = col_of[cell_row[old_rows], old_slots]
+            current = np.zeros(d2.shape, dtype=np.bool_)
+            current[old_rows[old_cols >= 0], old_cols[old_cols >= 0]] = True
+            rows, cols, close = view.choose_rows(d2, n_real, current, room, k, near_n)
+            picked = cand[cell_row[rows], cols]
+            new_keys = np.concatenate((rows * cap + picked, fr * cap + fs))
+            new_near = np.concatenate((close, np.ones(len(fs), dtype=np.bool_)))
+            order = np.argsort(new_keys, kind="stable")
+            new_keys, new_near = new_keys[order], new_near[order]
+            new_slots = (new_keys % cap).astype(np.int32)
+            # entered: new keys not in the old; left: old keys not in the new
+            came = ~_member(new_keys, old_keys)
+            gone = ~_member(old_keys, new_keys)
+            row_starts = np.arange(n + 1) * cap
+            nb = np.searchsorted(new_keys, row_starts).tolist()
+            eb = np.searchsorted(new_keys[came], row_starts).tolist()
+            lb = np.searchsorted(old_keys[gone], row_starts).tolist()
+            entered_all = new_slots[came]
+            left_all = (old_keys[gone] % cap).astype(np.int32)
+            for row, av in enumerate(chunk):
+                av.view = new_slots[nb[row] : nb[row + 1]]
+                av.near = new_near[nb[row] : nb[row + 1]]
+                if eb[row] != eb[row + 1] or lb[row] != lb[row + 1]:
+                    changes[av.slot] = (
+                        entered_all[eb[row] : eb[row + 1]],
+                        left_all[lb[row] : lb[row + 1]],
+                    )
+            self._chosen_tick[slots] = self.tick_count
+        return changes
+
+    def _select_spectators(
+        self, group: list[_Avatar]
     ) -> Iterable[tuple[_Avatar, NDArray[np.int32], NDArray[np.bool_]]]:
-        """New views for viewers that share their candidates: those in ``cell``
-        (the bodies of its 3x3 cells) or spectators (``cell`` -1: every body)."""
+        """New views for spectators (viewers without a body): every body is a candidate,
+        the nearest to the hall's centre are chosen."""
         live = self.body & self.active
-        if cell >= 0:
-            candidates = np.flatnonzero(live & self.grid.hood_mask[cell][self.cell])
-            k = self.rules.view_max_avatars
-        else:
-            candidates = np.flatnonzero(live)
-            k = self.rules.spectator_max_avatars or len(candidates)
+        candidates = np.flatnonzero(live)
+        k = self.rules.spectator_max_avatars or len(candidates)
         near_n = max(1, k // 4)
         b = self.bounds
         centre = np.array([(b.min_x + b.max_x) / 2, (b.min_y + b.max_y) / 2])
@@ -629,7 +743,7 @@ class Hall:
             chunk = group[start : start + _SELECT_CHUNK]
             n = len(chunk)
             slots = np.fromiter((av.slot for av in chunk), dtype=np.int64, count=n)
-            origin = self.pos[slots] if cell >= 0 else np.broadcast_to(centre, (n, 2))
+            origin = np.broadcast_to(centre, (n, 2))
             d2 = np.square(origin[:, 0, None] - cxy[None, :, 0])
             d2 += np.square(origin[:, 1, None] - cxy[None, :, 1])
             # what each viewer sees now, as one mask over its candidates
@@ -837,12 +951,14 @@ class Hall:
         self._changed_tick[old:] = _NEVER
         self._free.extend(range(new - 1, old - 1, -1))
 
-    def _attach(self, av: _Avatar, cell: int) -> None:
+    def _attach(self, av: _Avatar) -> None:
         """Connect a viewer: its view is chosen at once, for its welcome."""
         self.attached[av.slot] = True
         av.view = _NO_SLOTS
-        group = -1 if not self.body[av.slot] else cell
-        for chosen, picked, near in self._select(group, [av]):
+        if self.body[av.slot]:
+            self._select_bodies([av])
+            return
+        for chosen, picked, near in self._select_spectators([av]):
             chosen.view, chosen.near = picked, near
 
     def _welcome(self, av: _Avatar, *, resumed: bool) -> None:
@@ -977,6 +1093,40 @@ _NEVER = -(2**40)
 _NO_FLAGS: NDArray[np.bool_] = np.zeros(0, dtype=np.bool_)
 #: Viewers chosen together at most (a chunk's distance matrix is this x candidates).
 _SELECT_CHUNK = 256
+
+
+def _hood_candidates(
+    by_cell: NDArray[np.int64], bounds: NDArray[np.intp], hoods: NDArray[np.int64], cap: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Each cell's candidates, the slots in its 3x3 cells (``hoods``, rows of
+    ``hood_index``), as one row each: sorted, padded with ``cap``; and their counts.
+
+    ``by_cell``: the live bodies' slots ordered by cell; cell ``c``'s are
+    ``by_cell[bounds[c] : bounds[c + 1]]``. All rows at once, without a loop per cell.
+    """
+    starts = bounds[hoods].ravel()
+    counts = bounds[hoods + 1].ravel() - starts
+    lens = counts.reshape(hoods.shape).sum(axis=1)
+    total = int(lens.sum())
+    # position of each candidate in by_cell: a run from each neighbour cell's start
+    run_at = np.cumsum(counts) - counts
+    at = np.arange(total) - np.repeat(run_at - starts, counts)
+    row = np.repeat(np.arange(len(hoods)), lens)
+    keys = np.sort(row * (cap + 1) + by_cell[at])  # sorted by row, then slot
+    width = max(1, int(lens.max()) if len(lens) else 1)
+    cand = np.full((len(hoods), width), cap, dtype=np.int64)
+    col = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
+    cand[row, col] = keys - row * (cap + 1)
+    return cand, lens
+
+
+def _member(keys: NDArray[np.int64], within: NDArray[np.int64]) -> NDArray[np.bool_]:
+    """Which of ``keys`` are in ``within`` (sorted)."""
+    if len(within) == 0:
+        return np.zeros(len(keys), dtype=np.bool_)
+    at = np.minimum(np.searchsorted(within, keys), len(within) - 1)
+    found: NDArray[np.bool_] = within[at] == keys
+    return found
 
 
 def _dumps(obj: Mapping[str, object]) -> str:
