@@ -362,13 +362,22 @@ def create_app(settings: Settings) -> FastAPI:
         return {"accepted": True}
 
     # Versioned URLs and cache headers: hall_server/web_assets.py.
-    web = Path(str(resources.files("hall_server") / "web"))
+    # The pages are built from web/ by `make web` (npm + Vite) into webapp/.
+    webapp = Path(str(resources.files("hall_server") / "webapp"))
     assets = Path(str(resources.files("scenes") / "assets"))
-    mounts = {"/web": Versions(web), "/assets": Versions(assets)}
+    mounts = {"/app": Versions(webapp), "/assets": Versions(assets)}
+
+    def built_page(name: str) -> HTMLResponse:
+        try:
+            html = (webapp / name).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return HTMLResponse(_NOT_BUILT, status_code=503, headers={"Cache-Control": "no-store"})
+        return page(html, mounts)
 
     @app.get("/", include_in_schema=False)
     async def index() -> HTMLResponse:
-        return page((web / "index.html").read_text(encoding="utf-8"), mounts)
+        """The citizen app."""
+        return built_page("index.html")
 
     for prefix, versions in mounts.items():
         static = VersionedStaticFiles(
@@ -376,6 +385,11 @@ def create_app(settings: Settings) -> FastAPI:
         )
         app.mount(prefix, static, name=prefix.strip("/"))
     return app
+
+
+_NOT_BUILT = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Not built</title>
+<p>The web pages are not built. Run <code>make web</code> (or <code>make run</code>), which
+needs Node.js and npm.</p></html>"""
 
 
 def _spec(request: Request, hall_id: str) -> HallSpec:
@@ -445,7 +459,7 @@ def _install_request_metrics(app: FastAPI) -> None:
         template = getattr(route, "path", None)
         if template is None:  # static mounts: name the mount, never the full URL
             first = request.url.path.split("/")[1] if request.url.path != "/" else ""
-            template = f"/{first}/*" if first in ("assets", "web", "docs-assets") else "unmatched"
+            template = f"/{first}/*" if first in ("assets", "app", "docs-assets") else "unmatched"
         metrics: Metrics | None = getattr(request.app.state, "metrics", None)
         if metrics is not None:
             metrics.http_requests.labels(template, str(response.status_code)).inc()
