@@ -2,6 +2,7 @@
 // brings turned into signals the components read, and the walking loop.
 
 import { batch, computed, signal } from "@preact/signals";
+import type { CallLeg } from "../protocol/call";
 import { HallConnection, RequestError, type ConnectionStatus } from "../protocol/connection";
 import type {
   ApplicationFiled,
@@ -108,6 +109,12 @@ export const liveTicket = computed<Ticket | null>(() => {
 });
 
 let connection: HallConnection | null = null;
+let activeLeg: CallLeg | null = null;
+
+/** The call leg in progress (set by the call panel). */
+export function setActiveLeg(leg: CallLeg | null): void {
+  activeLeg = leg;
+}
 
 export function conn(): HallConnection | null {
   return connection;
@@ -392,3 +399,13 @@ function loop(now: number): void {
 function round(v: number): number {
   return Math.round(v * 100) / 100;
 }
+
+// A read-only handle for people debugging a hall from the browser console
+// (and for the browser tests): where you are and what you see. No tokens.
+(globalThis as Record<string, unknown>).hallDebug = {
+  position: () => localPos,
+  callHz: () => activeLeg?.dominantHz() ?? 0,
+  callStatus: () => activeLeg?.status ?? "none",
+  seen: () => connection?.view.seen() ?? [],
+  me: () => connection?.view.me ?? null,
+};
