@@ -106,6 +106,24 @@ async def busy_counters(server: RunningServer, service: str) -> list[tuple[HallC
     return held
 
 
+async def sign_in(page: Any, server: RunningServer, t: dict[str, str], press: Any) -> None:
+    """Sign in with NIK and the one-time code (read where a development server delivers it)."""
+    from playwright.async_api import expect
+
+    status = page.get_by_test_id("status")
+    await press(page.get_by_role("button", name=t["sign_in"]).first)
+    with server.sign_in_codes() as codes:
+        await page.get_by_label(t["nik"]).fill(NIK)
+        await press(page.get_by_role("button", name=t["send_code"]))
+        await expect(page.get_by_label(t["code"])).to_be_visible()
+        code = codes.code_for(NIK_MASKED)
+    await page.get_by_label(t["code"]).fill(code)
+    await page.get_by_label(t["name"]).fill("Siti")
+    await press(page.get_by_role("button", name=t["go"], exact=True))
+    await expect(page.get_by_text(t["signed_in"])).to_be_visible()
+    await expect(status).to_have_text(t["connected"])
+
+
 async def journey(tmp_path: Path, context_options: dict[str, Any], lang: str) -> None:
     from playwright.async_api import async_playwright, expect
 
@@ -133,18 +151,7 @@ async def journey(tmp_path: Path, context_options: dict[str, Any], lang: str) ->
         await expect(status).to_have_text(t["connected"])
         held = await busy_counters(server, "KTP-EL")
 
-        # Sign in with NIK and the one-time code (read where a development server delivers it).
-        await press(page.get_by_role("button", name=t["sign_in"]).first)
-        with server.sign_in_codes() as codes:
-            await page.get_by_label(t["nik"]).fill(NIK)
-            await press(page.get_by_role("button", name=t["send_code"]))
-            await expect(page.get_by_label(t["code"])).to_be_visible()
-            code = codes.code_for(NIK_MASKED)
-        await page.get_by_label(t["code"]).fill(code)
-        await page.get_by_label(t["name"]).fill("Siti")
-        await press(page.get_by_role("button", name=t["go"], exact=True))
-        await expect(page.get_by_text(t["signed_in"])).to_be_visible()
-        await expect(status).to_have_text(t["connected"])
+        await sign_in(page, server, t, press)
         await page.screenshot(path=str(shots / "1-signed-in.png"))
 
         # The catalogue, and the Standar Pelayanan before taking a number.
@@ -238,3 +245,26 @@ async def test_a_citizen_on_a_phone_files_a_ktp_from_sign_in_to_tracking_code(tm
 
 async def test_a_citizen_on_a_desktop_does_the_same_in_english(tmp_path: Path):
     await journey(tmp_path, DESKTOP, "en")
+
+
+async def test_the_number_is_back_on_another_device_after_signing_in(tmp_path: Path):
+    from playwright.async_api import async_playwright, expect
+
+    t = TEXT["id"]
+    async with (
+        running_server(tmp_path / "data", counter_bots="never") as server,
+        async_playwright() as pw,
+    ):
+        # The first device (a plain client) takes a number and goes away.
+        first = await server.join(HALL, await server.citizen_token(NIK, "Siti"))
+        await first.send(type="ticket_take", service="KK")
+        number = (await first.next("ticket"))["number"]
+        await first.close()
+        # The second device: a phone that signs in with the same NIK sees that number.
+        browser = await pw.chromium.launch(executable_path=chromium_or_skip(), args=ARGS)
+        page = await (await browser.new_context(**PHONE)).new_page()
+        await page.goto(server.base + "/")
+        await expect(page.get_by_test_id("status")).to_have_text(t["connected"])
+        await sign_in(page, server, t, lambda locator: locator.tap())
+        await expect(page.get_by_test_id("ticket-number")).to_have_text(str(number))
+        await browser.close()

@@ -227,6 +227,12 @@ function receive(msg: ServerMessage): void {
       break;
     case "correction":
       localPos = [msg.x, msg.y];
+      // A walk the server keeps refusing is blocked: stop rather than push on.
+      if (walk.points.length > 0 && ++refused >= 3) {
+        walk = { points: [] };
+        destination.value = null;
+        refused = 0;
+      }
       break;
     case "ticket": {
       const { ref: _ref, ...ticket } = msg;
@@ -303,6 +309,7 @@ const SPEED = 2.0; // metres per second: brisk, under the server's 3 m/s limit
 const SEND_EVERY_MS = 100; // the protocol allows 10 moves per second
 
 let localPos: Point | null = null;
+let refused = 0;
 let walk: PathWalk = { points: [] };
 let stick: Point = [0, 0];
 let lastSent = 0;
@@ -333,6 +340,7 @@ export async function walkTo(to: Point): Promise<void> {
     /* no path service, or no path: go straight; the server corrects a blocked step */
   }
   walk = { points };
+  refused = 0;
   walkLeft.value = pathLength(from, walk);
   ensureLoop();
 }
