@@ -197,7 +197,7 @@ class CounterHub:
                     staff=_party(event.staff),
                 )
             elif isinstance(event, CallClosed):
-                call = calls.session_closed(hall_id, event.session_id)
+                call = calls.session_closed(hall_id, event.session_id, event.reason)
             else:
                 call = calls.staff_changed(hall_id, event.session_id, _party(event.staff))
             await call
