@@ -830,6 +830,47 @@ class Floor:
                     self.seat.say(bot, channel, line["id"][:500], line["en"][:500])
                 )
 
+    # ------------------------------------------------------------ documents
+
+    def document_session(self, session_id: str, subject: str, requirement: str) -> CounterSession:
+        """The open session ``subject`` uploads a document for ``requirement`` to.
+
+        Checked before the file is read or stored, and again when it is added.
+        Someone else's session answers as one that does not exist.
+        """
+        session = self.desk.sessions.get(session_id)
+        if session is None or session.state != "open" or session.citizen_ref != subject:
+            raise NotFound("no open counter session of yours with this id", code="unknown_session")
+        self._require_verified(session)
+        return self.desk.check_requirement(session_id, requirement)
+
+    def document_added(
+        self, session_id: str, subject: str, document: Mapping[str, Any], now: float
+    ) -> None:
+        """A stored upload joins its session: the requirement counts as shown (as with
+        ``documents_show``), citizen and staff get the session, and a bot files when the
+        case is complete."""
+        now = self._at(now)
+        session = self.document_session(session_id, subject, str(document["requirement"]))
+        self.desk.add_document(session_id, subject, document, now)
+        self._role(subject, "citizen")
+        self._tell_session(session)
+        if session.by_bot:
+            self._bot_try_submit(session, now)
+
+    def may_view_documents(self, session_id: str, subject: str, role: str) -> bool:
+        """Staff who may open this session's documents: a supervisor, or the officer
+        staffing the open session now."""
+        if role == "supervisor":
+            return True
+        session = self.desk.sessions.get(session_id)
+        return (
+            role == "officer"
+            and session is not None
+            and session.state == "open"
+            and session.staffed_by == subject
+        )
+
     def channel_chat(self, channel: str, speaker_avatar: int, text: str, now: float) -> None:
         """A person's line in a counter session's channel goes into its transcript."""
         now = self._at(now)

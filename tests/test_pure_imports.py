@@ -24,6 +24,7 @@ PURE = [
     "counters.catalogue",
     "counters.commands",
     "counters.desk",
+    "counters.documents",
     "counters.estimate",
     "counters.floor",
     "counters.forms",
