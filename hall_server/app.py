@@ -47,6 +47,7 @@ from hall_server.handoff_setup import Handoff
 from hall_server.journal import DatabaseJournal
 from hall_server.metrics import Metrics
 from hall_server.openapi import describe_errors
+from hall_server.paths_api import paths_router
 from hall_server.secrets import resolve_secret_key
 from hall_server.services_api import services_router
 from hall_server.settings import Settings
@@ -230,6 +231,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(handoff_router())
     app.include_router(errors_router())
     app.include_router(documents_router())
+    app.include_router(paths_router())
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -210,6 +210,10 @@ _TEXTS: dict[str, ErrorText] = {
         "Aula ini tidak memiliki loket layanan.",
         "This hall has no service counters.",
     ),
+    "no_path": _t(
+        "Tidak ada jalan ke tujuan itu dari tempat Anda berdiri. Pilih tujuan lain.",
+        "There is no way to that destination from where you stand. Choose another destination.",
+    ),
     # -- Documents at the counter ---------------------------------------------------------------
     "unsupported_document": _t(
         "Berkas ini tidak dapat diterima. Kirim foto (JPEG, PNG atau WebP) atau PDF.",

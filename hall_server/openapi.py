@@ -113,6 +113,11 @@ ERRORS: dict[tuple[str, str], dict[int, str]] = {
         415: "`unsupported_document`: not a JPEG, PNG, WebP or PDF (checked by content)",
         429: "`too_many_documents`: the session holds the most documents it takes",
     },
+    ("GET", "/api/v1/halls/{hall_id}/path"): {
+        400: "`bad_value` or `out_of_range`: a coordinate is not finite or outside the hall",
+        404: "`unknown_hall`: no hall with this id; `no_path`: no walkable path joins the points",
+        422: _VALIDATION,
+    },
     ("GET", "/api/v1/documents/{document_id}"): {
         401: _AUTH[401],
         404: "`unknown_document`: no such document, or not one you may see",

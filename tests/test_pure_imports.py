@@ -37,6 +37,7 @@ PURE = [
     "scenes.model",
     "scenes.geometry",
     "scenes.spatial",
+    "scenes.paths",
     "scenes.loader",
     "realtime.codec",
     "realtime.hall",
