@@ -885,6 +885,9 @@ class Floor:
             speaker = "officer"
         self.desk.say(session_id, speaker, text, now)
         self._out.sessions[session_id] = session
+        if speaker == "citizen" and session.by_bot:
+            # With a bot the page says "the assistant answers in the chat": it does.
+            self._bot_says(session, self.clerk.answer(session, text))
 
     # --------------------------------------------------------------- bots
 
