@@ -3,6 +3,7 @@ the real server: a phone in Bahasa Indonesia, a desktop in English."""
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ TEXT: dict[str, dict[str, str]] = {
         "birth": "Tanggal lahir",
         "kk_no": "Nomor Kartu Keluarga",
         "lost_doc": "Surat keterangan kehilangan",
+        "lost_doc_upload": "Surat keterangan kehilangan dari kepolisian",
         "phone": "Nomor HP",
         "confirm": "Saya menyatakan",
         "save": "Simpan formulir",
@@ -79,6 +81,7 @@ TEXT: dict[str, dict[str, str]] = {
         "birth": "Date of birth",
         "kk_no": "Family card number",
         "lost_doc": "Loss report",
+        "lost_doc_upload": "Loss report from the police",
         "phone": "Mobile number",
         "confirm": "I confirm",
         "save": "Save the form",
@@ -128,8 +131,9 @@ async def journey(tmp_path: Path, context_options: dict[str, Any], lang: str) ->
     from playwright.async_api import async_playwright, expect
 
     t = TEXT[lang]
-    shots = tmp_path / "shots"
-    shots.mkdir()
+    # HALL_TEST_SHOTS=dir keeps the screenshots (docs/citizen-guide.md uses them).
+    shots = Path(os.environ.get("HALL_TEST_SHOTS") or tmp_path / "shots") / f"{lang}"
+    shots.mkdir(parents=True, exist_ok=True)
     async with (
         running_server(tmp_path / "data", demo_citizens=6, demo_ticket_chance=0.0) as server,
         async_playwright() as pw,
@@ -171,9 +175,14 @@ async def journey(tmp_path: Path, context_options: dict[str, Any], lang: str) ->
         await expect(page.get_by_test_id("position")).to_have_text(t["next"])
         assert NIK not in page.url
 
-        # Walk by tapping the floor (the plan's centre is the waiting room).
+        # Walk by tapping the floor, a little north of the plan's centre (on a
+        # phone the plan is centred on you; on a desktop it shows the whole hall).
         before = await page.evaluate("hallDebug.position()")
-        await press(page.get_by_test_id("plan"))
+        plan = page.get_by_test_id("plan")
+        box = await plan.bounding_box()
+        assert box is not None
+        spot = {"x": box["width"] / 2, "y": box["height"] / 4}
+        await (plan.tap(position=spot) if tap else plan.click(position=spot))
         await page.wait_for_function(
             "p => { const q = hallDebug.position(); return Math.hypot(q[0] - p[0], q[1] - p[1]) > 1 }",
             arg=before,
@@ -209,7 +218,7 @@ async def journey(tmp_path: Path, context_options: dict[str, Any], lang: str) ->
         await page.get_by_label(t["full_name"]).fill("Siti Aminah")
         await page.get_by_label(t["birth"]).fill("1990-01-01")
         await page.get_by_label(t["kk_no"]).fill("7471010101900001")
-        await page.get_by_label(t["lost_doc"]).select_option(index=1)
+        await page.get_by_label(t["lost_doc"]).select_option(label=t["lost_doc_upload"])
         await page.get_by_label(t["phone"]).fill("081234567890")
         await page.get_by_label(t["confirm"]).check()
         await page.screenshot(path=str(shots / "5-form.png"))

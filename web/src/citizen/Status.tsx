@@ -116,7 +116,7 @@ export function StatusPage() {
         </p>
       ) : null}
       {found ? (
-        <div class="status" data-testid="status-result">
+        <div class="lookup" data-testid="status-result">
           <p>
             <strong>{found.tracking_code}</strong> · {found.service}
           </p>
