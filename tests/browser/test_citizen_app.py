@@ -8,6 +8,8 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.e2e.server import RunningServer, running_server
 from tests.support.browser import (
     ARGS,
@@ -127,23 +129,32 @@ async def sign_in(page: Any, server: RunningServer, t: dict[str, str], press: An
     await expect(status).to_have_text(t["connected"])
 
 
-async def journey(tmp_path: Path, context_options: dict[str, Any], lang: str) -> None:
+async def journey(tmp_path: Path, device: str, lang: str) -> None:
     from playwright.async_api import async_playwright, expect
 
     t = TEXT[lang]
     # HALL_TEST_SHOTS=dir keeps the screenshots (docs/citizen-guide.md uses them).
-    shots = Path(os.environ.get("HALL_TEST_SHOTS") or tmp_path / "shots") / f"{lang}"
+    shots = Path(os.environ.get("HALL_TEST_SHOTS") or tmp_path / "shots") / f"{device}-{lang}"
     shots.mkdir(parents=True, exist_ok=True)
     async with (
         running_server(tmp_path / "data", demo_citizens=6, demo_ticket_chance=0.0) as server,
         async_playwright() as pw,
     ):
         browser = await pw.chromium.launch(executable_path=chromium_or_skip(), args=ARGS)
+        context_options = PHONE if device == "phone" else DESKTOP
         context = await browser.new_context(**context_options)
         page = await context.new_page()
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         tap = context_options.get("has_touch", False)
+
+        async def shot(name: str, target: Any = None) -> None:
+            """A screenshot of the screen, scrolled to ``target`` (a locator)."""
+            if target is None:
+                await page.evaluate("window.scrollTo(0, 0)")
+            else:
+                await target.first.evaluate("el => el.scrollIntoView({block: 'start'})")
+            await page.screenshot(path=str(shots / f"{name}.png"))
 
         async def press(locator: Any) -> None:
             await (locator.tap() if tap else locator.click())
@@ -156,17 +167,19 @@ async def journey(tmp_path: Path, context_options: dict[str, Any], lang: str) ->
         held = await busy_counters(server, "KTP-EL")
 
         await sign_in(page, server, t, press)
-        await page.screenshot(path=str(shots / "1-signed-in.png"))
+        await shot("1-signed-in")
 
         # The catalogue, and the Standar Pelayanan before taking a number.
         await press(page.locator("[data-service='KTP-EL']"))
         await expect(page.get_by_text(t["standard"])).to_be_visible()
         await expect(page.get_by_text(t["kk"]).first).to_be_visible()
+        await shot("2-standard", page.locator("#service-title"))
         await press(page.get_by_role("button", name=t["take"]))
         number_el = page.get_by_test_id("ticket-number")
         await expect(number_el).to_have_text(re.compile(r"^[A-Z]-\d{3}$"))
         number = await number_el.text_content()
         await expect(page.get_by_test_id("position")).to_have_text(t["next"])
+        await shot("3-number")
 
         # Reloading keeps the number and the place.
         await page.reload()
@@ -192,6 +205,7 @@ async def journey(tmp_path: Path, context_options: dict[str, Any], lang: str) ->
         for client, ticket_id in held:
             await client.send(type="ticket_cancel", ticket_id=ticket_id)
         await expect(page.get_by_text(t["called"].format(n=number))).to_be_visible(timeout=20_000)
+        await shot("4-called")
         await expect(page.get_by_test_id("announce")).to_contain_text(str(number))
         await page.wait_for_function("n => document.title.includes(n)", arg=number)
 
@@ -200,7 +214,7 @@ async def journey(tmp_path: Path, context_options: dict[str, Any], lang: str) ->
         await expect(page.get_by_test_id("staffed-by")).to_contain_text(t["bot"], timeout=60_000)
         # With a bot: no call is offered and nothing is recorded.
         await expect(page.get_by_test_id("call")).to_have_count(0)
-        await page.screenshot(path=str(shots / "4-at-the-counter.png"))
+        await shot("5-at-the-counter", page.locator("#session-title"))
 
         # Documents from the phone (a photo and a PDF), then the form.
         await press(page.get_by_role("tab", name=t["tab_docs"]))
@@ -214,6 +228,7 @@ async def journey(tmp_path: Path, context_options: dict[str, Any], lang: str) ->
             {"name": "laporan.pdf", "mimeType": "application/pdf", "buffer": tiny_pdf()}
         )
         await expect(page.locator(".documents li.done")).to_have_count(2)
+        await shot("6-documents", page.locator("#session-title"))
         await press(page.get_by_role("tab", name=t["tab_form"]))
         await page.get_by_label(t["full_name"]).fill("Siti Aminah")
         await page.get_by_label(t["birth"]).fill("1990-01-01")
@@ -221,7 +236,7 @@ async def journey(tmp_path: Path, context_options: dict[str, Any], lang: str) ->
         await page.get_by_label(t["lost_doc"]).select_option(label=t["lost_doc_upload"])
         await page.get_by_label(t["phone"]).fill("081234567890")
         await page.get_by_label(t["confirm"]).check()
-        await page.screenshot(path=str(shots / "5-form.png"))
+        await shot("7-form", page.get_by_label(t["full_name"]))
         await press(page.get_by_role("button", name=t["save"]))
 
         # The bot files it: the tracking code is shown, and kept on the device.
@@ -229,7 +244,7 @@ async def journey(tmp_path: Path, context_options: dict[str, Any], lang: str) ->
         tracking = page.get_by_test_id("tracking-code")
         await expect(tracking).to_have_text(re.compile(r"^MPP-[0-9A-Z]{5}-[0-9A-Z]{5}$"))
         code_text = str(await tracking.text_content())
-        await page.screenshot(path=str(shots / "6-filed.png"))
+        await shot("8-filed")
 
         # Look the application up by tracking code and NIK.
         await press(page.get_by_role("link", name=t["status_nav"]).first)
@@ -241,19 +256,22 @@ async def journey(tmp_path: Path, context_options: dict[str, Any], lang: str) ->
         result = page.get_by_test_id("status-result")
         await expect(result).to_contain_text(code_text)
         assert NIK not in page.url
-        await page.screenshot(path=str(shots / "7-status.png"))
+        await shot("9-status")
 
         assert await serious_accessibility_problems(page) == []
         assert errors == []
         await browser.close()
 
 
-async def test_a_citizen_on_a_phone_files_a_ktp_from_sign_in_to_tracking_code(tmp_path: Path):
-    await journey(tmp_path, PHONE, "id")
+@pytest.mark.parametrize("lang", ["id", "en"])
+async def test_a_citizen_on_a_phone_files_a_ktp_from_sign_in_to_tracking_code(
+    tmp_path: Path, lang: str
+):
+    await journey(tmp_path, "phone", lang)
 
 
 async def test_a_citizen_on_a_desktop_does_the_same_in_english(tmp_path: Path):
-    await journey(tmp_path, DESKTOP, "en")
+    await journey(tmp_path, "desktop", "en")
 
 
 async def test_the_number_is_back_on_another_device_after_signing_in(tmp_path: Path):
