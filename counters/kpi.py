@@ -347,6 +347,14 @@ class KpiBook:
 
     # ------------------------------------------------------------ figures
 
+    def waiting_counts(self) -> dict[str, int]:
+        """Service -> tickets waiting now (not booked, called, served or parked)."""
+        out: dict[str, int] = {}
+        for tr in self._tickets.values():
+            if tr.state == "waiting":
+                out[tr.service] = out.get(tr.service, 0) + 1
+        return out
+
     def summary(
         self,
         *,
@@ -368,16 +376,19 @@ class KpiBook:
         start, end = self.day_bounds(day)
         upto = min(end, now) if is_today else end
         samples = [s for s in self._samples if start <= s.at < upto]
-        codes = list(dict.fromkeys([*services, *sorted({s.service for s in samples})]))
+        by_service: dict[str, list[Sample]] = {}
+        for sample in samples:
+            by_service.setdefault(sample.service, []).append(sample)
+        waiting: dict[str, list[_Track]] = {}
         if is_today:
-            live = [(tid, t) for tid, t in self._tickets.items() if t.state == "waiting"]
-            codes += sorted({t.service for _, t in live} - set(codes))
-        else:
-            live = []
+            for tr in self._tickets.values():
+                if tr.state == "waiting":
+                    waiting.setdefault(tr.service, []).append(tr)
+        codes = list(dict.fromkeys([*services, *sorted(by_service), *sorted(waiting)]))
         per_service = [
             self._figures(
-                [s for s in samples if s.service == code],
-                [t for _, t in live if t.service == code],
+                by_service.get(code, []),
+                waiting.get(code, []),
                 now=now,
                 is_today=is_today,
                 target_s=self.policy.target_for(code),
@@ -387,7 +398,7 @@ class KpiBook:
         ]
         hall = self._figures(
             samples,
-            [t for _, t in live],
+            [tr for trs in waiting.values() for tr in trs],
             now=now,
             is_today=is_today,
             target_s=None,
@@ -457,8 +468,12 @@ class KpiBook:
         self, samples: Sequence[Sample], counters: Sequence[CounterNow], now: float
     ) -> list[dict[str, Any]]:
         out = []
+        by_counter: dict[str | None, list[Sample]] = {}
+        for sample in samples:
+            if not isinstance(sample, Arrival):
+                by_counter.setdefault(sample.counter_id, []).append(sample)
         for c in counters:
-            mine = [s for s in samples if getattr(s, "counter_id", None) == c.counter_id]
+            mine = by_counter.get(c.counter_id, [])
             tx = [s for s in mine if isinstance(s, Transaction)]
             ends = [s for s in mine if isinstance(s, Ended)]
             staffed = c.staffed_by or ""

@@ -43,6 +43,8 @@ from hall_server.halls import HallSpec, build_runtime, identity_from_claims, loa
 from hall_server.handoff_api import handoff_router
 from hall_server.handoff_setup import Handoff
 from hall_server.journal import DatabaseJournal
+from hall_server.kpi_api import kpi_router
+from hall_server.kpi_live import start_kpi
 from hall_server.metrics import Metrics
 from hall_server.openapi import describe_errors
 from hall_server.secrets import resolve_secret_key
@@ -163,6 +165,9 @@ def create_app(settings: Settings) -> FastAPI:
                     on_filed=handoff.filed,
                 )
         app.state.counters = counter_hubs
+        app.state.kpi = await start_kpi(
+            counter_hubs, settings, sessions, metrics, app.state.catalogue
+        )
         app.state.calls = calls
 
         def authenticate(token: str) -> tuple[Identity, str | None]:
@@ -224,6 +229,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(services_router())
     app.include_router(handoff_router())
     app.include_router(errors_router())
+    app.include_router(kpi_router())
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
