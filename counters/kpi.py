@@ -386,14 +386,14 @@ class KpiBook:
                     waiting.setdefault(tr.service, []).append(tr)
         codes = list(dict.fromkeys([*services, *sorted(by_service), *sorted(waiting)]))
         per_service = [
-            self._figures(
+            {"service": code}
+            | self._figures(
                 by_service.get(code, []),
                 waiting.get(code, []),
                 now=now,
                 is_today=is_today,
                 target_s=self.policy.target_for(code),
             )
-            | {"service": code}
             for code in codes
         ]
         hall = self._figures(
