@@ -375,7 +375,8 @@ class KpiBook:
         is_today = day == today
         start, end = self.day_bounds(day)
         upto = min(end, now) if is_today else end
-        samples = [s for s in self._samples if start <= s.at < upto]
+        # Up to and including now: a ticket finished at this very instant counts.
+        samples = [s for s in self._samples if start <= s.at < end and s.at <= now]
         by_service: dict[str, list[Sample]] = {}
         for sample in samples:
             by_service.setdefault(sample.service, []).append(sample)
@@ -411,7 +412,7 @@ class KpiBook:
             "hall": hall,
             "services": per_service,
             "counters": self._counters(samples, counters, now) if is_today else [],
-            "hours": self._hours(samples, start, upto, services=codes),
+            "hours": self._hours(samples, start, end, upto, services=codes),
         }
 
     def _figures(
@@ -510,14 +511,20 @@ class KpiBook:
         return out
 
     def _hours(
-        self, samples: Sequence[Sample], start: float, upto: float, *, services: Sequence[str]
+        self,
+        samples: Sequence[Sample],
+        start: float,
+        end: float,
+        upto: float,
+        *,
+        services: Sequence[str],
     ) -> list[dict[str, Any]]:
-        """One entry per hour from local midnight to ``upto`` (hours of 3600 s)."""
+        """One entry per hour (3600 s) from local midnight to the hour holding ``upto``."""
         hours = []
-        n = max(0, math.ceil((upto - start) / 3600.0))
+        n = int((min(upto, end - 1e-6) - start) // 3600.0) + 1 if upto > start else 0
         log = sorted(self._waiting_log)
         for h in range(min(n, 25)):
-            lo, hi = start + h * 3600.0, min(start + (h + 1) * 3600.0, upto)
+            lo, hi = start + h * 3600.0, min(start + (h + 1) * 3600.0, end)
             inside = [s for s in samples if lo <= s.at < hi]
             waits = [s.wait_s for s in inside if isinstance(s, Wait)]
             tx = [s.service_s for s in inside if isinstance(s, Transaction)]

@@ -333,3 +333,17 @@ def test_the_local_day_follows_the_timezone() -> None:
     start, end = b.day_bounds(DAY)
     assert start == datetime(2026, 11, 24, 16, 0, tzinfo=UTC).timestamp()
     assert end - start == 86400.0
+
+
+def test_what_happens_at_this_very_instant_counts() -> None:
+    # A finish at 09:00:00 asked about at 09:00:00: served, in hour 9.
+    b = book(
+        ev("ticket_taken", t(8, 50), "P", service="KK", actor_role="citizen"),
+        ev("called", t(8, 55), "P", service="KK", counter_id="D1", actor_role="bot"),
+        ev("service_started", t(8, 56), "P", counter_id="D1", actor_role="bot"),
+        ev("finished", t(9, 0), "P", counter_id="D1", actor_role="bot", outcome="served"),
+    )
+    s = b.summary(now=t(9, 0))
+    assert s["hall"]["served"] == 1 and s["hall"]["avg_service_s"] == 240.0
+    assert len(s["hours"]) == 10 and s["hours"][9]["served"] == 1
+    assert s["hall"]["served_last_hour"] == 1
