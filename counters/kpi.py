@@ -412,7 +412,7 @@ class KpiBook:
             "hall": hall,
             "services": per_service,
             "counters": self._counters(samples, counters, now) if is_today else [],
-            "hours": self._hours(samples, start, end, upto, services=codes),
+            "hours": self._hours(samples, start, end, upto),
         }
 
     def _figures(
@@ -516,24 +516,26 @@ class KpiBook:
         start: float,
         end: float,
         upto: float,
-        *,
-        services: Sequence[str],
     ) -> list[dict[str, Any]]:
         """One entry per hour (3600 s) from local midnight to the hour holding ``upto``."""
-        hours = []
-        n = int((min(upto, end - 1e-6) - start) // 3600.0) + 1 if upto > start else 0
+        n = min(25, int((min(upto, end - 1e-6) - start) // 3600.0) + 1) if upto > start else 0
+        buckets: list[list[Sample]] = [[] for _ in range(n)]
+        for sample in samples:
+            h = int((sample.at - start) // 3600.0)
+            if 0 <= h < n:
+                buckets[h].append(sample)
+        # The waiting count at each hour's end: one pass over the changes in time order.
         log = sorted(self._waiting_log)
-        for h in range(min(n, 25)):
+        waiting, i = 0, 0
+        hours = []
+        for h, inside in enumerate(buckets):
             lo, hi = start + h * 3600.0, min(start + (h + 1) * 3600.0, end)
-            inside = [s for s in samples if lo <= s.at < hi]
+            while i < len(log) and log[i][0] < hi:
+                waiting += log[i][2]
+                i += 1
             waits = [s.wait_s for s in inside if isinstance(s, Wait)]
             tx = [s.service_s for s in inside if isinstance(s, Transaction)]
             ends = [s for s in inside if isinstance(s, Ended)]
-            waiting = {code: 0 for code in services}
-            for at, service, delta, _ in log:
-                if at >= hi:
-                    break
-                waiting[service] = waiting.get(service, 0) + delta
             hours.append(
                 {
                     "hour": h,
@@ -548,7 +550,7 @@ class KpiBook:
                     "wait_p50_s": _r(percentile(waits, 50)),
                     "wait_p90_s": _r(percentile(waits, 90)),
                     "avg_service_s": _r(sum(tx) / len(tx)) if tx else None,
-                    "waiting_end": sum(waiting.values()),
+                    "waiting_end": waiting,
                 }
             )
         return hours
