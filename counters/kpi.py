@@ -206,6 +206,10 @@ class KpiBook:
         self.policy = policy
         self._tickets: dict[str, _Track] = {}
         self._samples: list[Sample] = []
+        #: the samples' running totals per local day (a frame is then O(groups), not
+        #: O(samples): the dashboard asks every second)
+        self._days: dict[date, _Day] = {}
+        self._current: _Day | None = None
         #: (at, service, +1/-1): the number waiting per service over time, for the chart
         self._waiting_log: list[tuple[float, str, int, str]] = []
         self._new: list[Sample] = []
@@ -316,6 +320,7 @@ class KpiBook:
 
     def _add(self, sample: Sample) -> None:
         self._samples.append(sample)
+        self._day_of(sample.at).add(sample, self.policy)
         self._new.append(sample)
 
     def drain_samples(self) -> list[Sample]:
@@ -332,7 +337,22 @@ class KpiBook:
         for tid in gone:
             del self._tickets[tid]
         self._samples = [s for s in self._samples if s.ticket_id not in gone]
+        # Count the days again without them (once a day, at midnight).
+        self._days, self._current = {}, None
+        for sample in self._samples:
+            self._day_of(sample.at).add(sample, self.policy)
         self._waiting_log = [w for w in self._waiting_log if w[3] not in gone]
+
+    def _day_of(self, at: float) -> _Day:
+        current = self._current
+        if current is not None and current.start <= at < current.end:
+            return current
+        day = self.local_day(at)
+        found = self._days.get(day)
+        if found is None:
+            found = self._days[day] = _Day(*self.day_bounds(day))
+        self._current = found
+        return found
 
     # -------------------------------------------------------------- days
 
@@ -375,108 +395,73 @@ class KpiBook:
         is_today = day == today
         start, end = self.day_bounds(day)
         upto = min(end, now) if is_today else end
-        # Up to and including now: a ticket finished at this very instant counts.
-        samples = [s for s in self._samples if start <= s.at < end and s.at <= now]
-        by_service: dict[str, list[Sample]] = {}
-        for sample in samples:
-            by_service.setdefault(sample.service, []).append(sample)
+        n_hours = min(25, int((min(upto, end - 1e-6) - start) // 3600.0) + 1) if upto > start else 0
+        totals = self._days.get(day)
+        if totals is None:
+            totals = _Day(start, end)  # nothing was counted on that day
+        elif totals.latest > now:
+            # Asked about a moment before the latest sample: count the day's samples up
+            # to and including now (one finished at this very instant counts).
+            totals = _Day(start, end)
+            for sample in self._samples:
+                if start <= sample.at < end and sample.at <= now:
+                    totals.add(sample, self.policy)
+        hall = totals.hall
+        per_service = {code: _Acc() for code in services} | totals.services
+        per_counter = totals.counters
+        per_hour = totals.hours[:n_hours]
+        if is_today:
+            # Served in the hour up to now: the latest samples, newest first.
+            recent = now - 3600.0
+            hall.served_recently = 0
+            for acc in per_service.values():
+                acc.served_recently = 0
+            for sample in reversed(self._samples):
+                if sample.at <= recent:
+                    break
+                if sample.at <= now and isinstance(sample, Ended) and sample.outcome == "served":
+                    hall.served_recently += 1
+                    per_service[sample.service].served_recently += 1
         waiting: dict[str, list[_Track]] = {}
         if is_today:
             for tr in self._tickets.values():
                 if tr.state == "waiting":
                     waiting.setdefault(tr.service, []).append(tr)
-        codes = list(dict.fromkeys([*services, *sorted(by_service), *sorted(waiting)]))
-        per_service = [
-            {"service": code}
-            | self._figures(
-                by_service.get(code, []),
-                waiting.get(code, []),
-                now=now,
-                is_today=is_today,
-                target_s=self.policy.target_for(code),
-            )
-            for code in codes
-        ]
-        hall = self._figures(
-            samples,
-            [tr for trs in waiting.values() for tr in trs],
-            now=now,
-            is_today=is_today,
-            target_s=None,
-        )
+        for code in sorted(waiting):
+            per_service.setdefault(code, _Acc())
+        ordered = list(dict.fromkeys([*services, *sorted(per_service)]))
         return {
             "day": day.isoformat(),
             "timezone": str(self.policy.tz),
             "now": round(now, 3),
             "day_start": start,
-            "hall": hall,
-            "services": per_service,
-            "counters": self._counters(samples, counters, now) if is_today else [],
-            "hours": self._hours(samples, start, end, upto),
-        }
-
-    def _figures(
-        self,
-        samples: Sequence[Sample],
-        waiting: Sequence[_Track],
-        *,
-        now: float,
-        is_today: bool,
-        target_s: float | None,
-    ) -> dict[str, Any]:
-        waits = [s for s in samples if isinstance(s, Wait)]
-        within = sum(
-            1
-            for w in waits
-            if w.wait_s <= (target_s if target_s is not None else self.policy.target_for(w.service))
-        )
-        wait_values = [w.wait_s for w in waits]
-        tx = [s for s in samples if isinstance(s, Transaction)]
-        ends = [s for s in samples if isinstance(s, Ended)]
-        outcomes = {o: sum(1 for s in ends if s.outcome == o) for o in OUTCOMES}
-        bot = sum(1 for t in tx if t.staff == "bot")
-        longest = max((now - t.arrival for t in waiting if t.arrival is not None), default=None)
-        served_hour = sum(1 for s in ends if s.outcome == "served" and now - 3600.0 < s.at <= now)
-        return {
-            "waiting_now": len(waiting) if is_today else None,
-            "longest_wait_now_s": _r(longest) if is_today else None,
-            "arrived": sum(1 for s in samples if isinstance(s, Arrival)),
-            "called": len(waits),
-            "wait_p50_s": _r(percentile(wait_values, 50)),
-            "wait_p90_s": _r(percentile(wait_values, 90)),
-            "wait_avg_s": _r(sum(wait_values) / len(waits)) if waits else None,
-            "wait_max_s": _r(max(wait_values, default=None)),
-            "wait_sum_s": _r(sum(wait_values), 3),
-            "target_s": target_s,
-            "within_target": within,
-            "within_target_pct": _r(100.0 * within / len(waits)) if waits else None,
-            "served_last_hour": served_hour if is_today else None,
-            "outcomes": outcomes,
-            "served": outcomes["served"],
-            "no_shows": outcomes["no_show"],
-            "left_before_service": sum(
-                1 for s in ends if s.before_service and s.outcome != "no_show"
+            "hall": hall.figures(
+                [tr for trs in waiting.values() for tr in trs],
+                now=now,
+                is_today=is_today,
+                target_s=None,
             ),
-            "transactions": len(tx),
-            "avg_service_s": _r(sum(t.service_s for t in tx) / len(tx)) if tx else None,
-            "service_sum_s": _r(sum(t.service_s for t in tx), 3),
-            "by_bot": bot,
-            "by_officer": len(tx) - bot,
-            "bot_share_pct": _r(100.0 * bot / len(tx)) if tx else None,
+            "services": [
+                {"service": code}
+                | per_service[code].figures(
+                    waiting.get(code, []),
+                    now=now,
+                    is_today=is_today,
+                    target_s=self.policy.target_for(code),
+                )
+                for code in ordered
+            ],
+            "counters": self._counters(per_counter, counters, now) if is_today else [],
+            "hours": self._hours(per_hour, start, end),
         }
 
     def _counters(
-        self, samples: Sequence[Sample], counters: Sequence[CounterNow], now: float
+        self, per_counter: Mapping[str | None, _Acc], counters: Sequence[CounterNow], now: float
     ) -> list[dict[str, Any]]:
         out = []
-        by_counter: dict[str | None, list[Sample]] = {}
-        for sample in samples:
-            if not isinstance(sample, Arrival):
-                by_counter.setdefault(sample.counter_id, []).append(sample)
+        empty = _Acc()
         for c in counters:
-            mine = by_counter.get(c.counter_id, [])
-            tx = [s for s in mine if isinstance(s, Transaction)]
-            ends = [s for s in mine if isinstance(s, Ended)]
+            acc = per_counter.get(c.counter_id, empty)
             staffed = c.staffed_by or ""
             kind = "bot" if staffed.startswith("bot:") else ("officer" if staffed else None)
             if c.status == "closed":
@@ -501,59 +486,151 @@ class KpiBook:
                     "staffed_by": kind,
                     "staff_name": "bot" if kind == "bot" else (c.staff_name if kind else None),
                     "ticket": ticket,
-                    "served": sum(1 for s in ends if s.outcome == "served"),
-                    "no_shows": sum(1 for s in ends if s.outcome == "no_show"),
-                    "transactions": len(tx),
-                    "avg_service_s": _r(sum(t.service_s for t in tx) / len(tx)) if tx else None,
-                    "by_bot": sum(1 for t in tx if t.staff == "bot"),
+                    "served": acc.outcomes["served"],
+                    "no_shows": acc.outcomes["no_show"],
+                    "transactions": acc.tx_n,
+                    "avg_service_s": _r(acc.tx_sum / acc.tx_n) if acc.tx_n else None,
+                    "by_bot": acc.bot,
                 }
             )
         return out
 
-    def _hours(
-        self,
-        samples: Sequence[Sample],
-        start: float,
-        end: float,
-        upto: float,
-    ) -> list[dict[str, Any]]:
-        """One entry per hour (3600 s) from local midnight to the hour holding ``upto``."""
-        n = min(25, int((min(upto, end - 1e-6) - start) // 3600.0) + 1) if upto > start else 0
-        buckets: list[list[Sample]] = [[] for _ in range(n)]
-        for sample in samples:
-            h = int((sample.at - start) // 3600.0)
-            if 0 <= h < n:
-                buckets[h].append(sample)
+    def _hours(self, per_hour: Sequence[_Acc], start: float, end: float) -> list[dict[str, Any]]:
+        """One entry per hour (3600 s) from local midnight to the hour holding now."""
         # The waiting count at each hour's end: one pass over the changes in time order.
         log = sorted(self._waiting_log)
         waiting, i = 0, 0
         hours = []
-        for h, inside in enumerate(buckets):
+        for h, acc in enumerate(per_hour):
             lo, hi = start + h * 3600.0, min(start + (h + 1) * 3600.0, end)
             while i < len(log) and log[i][0] < hi:
                 waiting += log[i][2]
                 i += 1
-            waits = [s.wait_s for s in inside if isinstance(s, Wait)]
-            tx = [s.service_s for s in inside if isinstance(s, Transaction)]
-            ends = [s for s in inside if isinstance(s, Ended)]
             hours.append(
                 {
                     "hour": h,
                     "start": lo,
-                    "arrived": sum(1 for s in inside if isinstance(s, Arrival)),
-                    "called": len(waits),
-                    "served": sum(1 for s in ends if s.outcome == "served"),
-                    "no_shows": sum(1 for s in ends if s.outcome == "no_show"),
-                    "left_before_service": sum(
-                        1 for s in ends if s.before_service and s.outcome != "no_show"
-                    ),
-                    "wait_p50_s": _r(percentile(waits, 50)),
-                    "wait_p90_s": _r(percentile(waits, 90)),
-                    "avg_service_s": _r(sum(tx) / len(tx)) if tx else None,
+                    "arrived": acc.arrived,
+                    "called": len(acc.waits),
+                    "served": acc.outcomes["served"],
+                    "no_shows": acc.outcomes["no_show"],
+                    "left_before_service": acc.left_before,
+                    "wait_p50_s": _r(percentile(acc.waits, 50)),
+                    "wait_p90_s": _r(percentile(acc.waits, 90)),
+                    "avg_service_s": _r(acc.tx_sum / acc.tx_n) if acc.tx_n else None,
                     "waiting_end": waiting,
                 }
             )
         return hours
+
+
+class _Day:
+    """One local day's running totals: the hall, each service, counter and hour."""
+
+    __slots__ = ("counters", "end", "hall", "hours", "latest", "services", "start")
+
+    def __init__(self, start: float, end: float) -> None:
+        self.start, self.end = start, end
+        self.hall = _Acc()
+        self.services: dict[str, _Acc] = {}
+        self.counters: dict[str | None, _Acc] = {}
+        self.hours = [_Acc() for _ in range(25)]
+        #: the latest sample counted
+        self.latest = start
+
+    def add(self, sample: Sample, policy: KpiPolicy) -> None:
+        within = isinstance(sample, Wait) and sample.wait_s <= policy.target_for(sample.service)
+        self.latest = max(self.latest, sample.at)
+        self.hall.add(sample, within)
+        acc = self.services.get(sample.service)
+        if acc is None:
+            acc = self.services[sample.service] = _Acc()
+        acc.add(sample, within)
+        h = int((sample.at - self.start) // 3600.0)
+        if 0 <= h < 25:
+            self.hours[h].add(sample, within)
+        if not isinstance(sample, Arrival):
+            c = self.counters.get(sample.counter_id)
+            if c is None:
+                c = self.counters[sample.counter_id] = _Acc()
+            c.add(sample, within)
+
+
+class _Acc:
+    """Running totals of one group of samples (a service, a counter, an hour, the hall)."""
+
+    __slots__ = (
+        "arrived",
+        "bot",
+        "left_before",
+        "outcomes",
+        "served_recently",
+        "tx_n",
+        "tx_sum",
+        "waits",
+        "within",
+    )
+
+    def __init__(self) -> None:
+        self.arrived = 0
+        self.waits: list[float] = []
+        self.within = 0
+        self.tx_n = 0
+        self.tx_sum = 0.0
+        self.bot = 0
+        self.outcomes = dict.fromkeys(OUTCOMES, 0)
+        self.left_before = 0
+        self.served_recently = 0
+
+    def add(self, s: Sample, within: bool) -> None:
+        if isinstance(s, Wait):
+            self.waits.append(s.wait_s)
+            self.within += within
+        elif isinstance(s, Transaction):
+            self.tx_n += 1
+            self.tx_sum += s.service_s
+            self.bot += s.staff == "bot"
+        elif isinstance(s, Ended):
+            self.outcomes[s.outcome] += 1
+            self.left_before += s.before_service and s.outcome != "no_show"
+        else:
+            self.arrived += 1
+
+    def figures(
+        self,
+        waiting: Sequence[_Track],
+        *,
+        now: float,
+        is_today: bool,
+        target_s: float | None,
+    ) -> dict[str, Any]:
+        waits, n, tx = self.waits, len(self.waits), self.tx_n
+        longest = max((now - t.arrival for t in waiting if t.arrival is not None), default=None)
+        return {
+            "waiting_now": len(waiting) if is_today else None,
+            "longest_wait_now_s": _r(longest) if is_today else None,
+            "arrived": self.arrived,
+            "called": n,
+            "wait_p50_s": _r(percentile(waits, 50)),
+            "wait_p90_s": _r(percentile(waits, 90)),
+            "wait_avg_s": _r(sum(waits) / n) if n else None,
+            "wait_max_s": _r(max(waits, default=None)),
+            "wait_sum_s": _r(sum(waits), 3),
+            "target_s": target_s,
+            "within_target": self.within,
+            "within_target_pct": _r(100.0 * self.within / n) if n else None,
+            "served_last_hour": self.served_recently if is_today else None,
+            "outcomes": dict(self.outcomes),
+            "served": self.outcomes["served"],
+            "no_shows": self.outcomes["no_show"],
+            "left_before_service": self.left_before,
+            "transactions": tx,
+            "avg_service_s": _r(self.tx_sum / tx) if tx else None,
+            "service_sum_s": _r(self.tx_sum, 3),
+            "by_bot": self.bot,
+            "by_officer": tx - self.bot,
+            "bot_share_pct": _r(100.0 * self.bot / tx) if tx else None,
+        }
 
 
 #: Columns of the CSV export, one row per service and one for the whole hall.
