@@ -24,9 +24,10 @@ but drain all the same: the cores may have queued audit events.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +68,7 @@ from counters.tickets import (
     TicketState,
     local_day,
 )
-from hall_server.errors import Forbidden, HallError, InvalidInput, NotFound
+from hall_server.errors import Conflict, Forbidden, HallError, InvalidInput, NotFound
 from scenes.model import Counter, heading
 
 BOT_POLICIES = ("always", "off_hours", "never")
@@ -145,6 +146,8 @@ class Floor:
         #: account -> on-behalf declarations (restored from the audit log): shown to
         #: the officer who reviews, a signal of someone filing for many people
         self._on_behalf_counts: dict[str, int] = {}
+        #: counters a supervisor closed: no bot staffs them until one is opened again
+        self._held: set[str] = set()
         self.lanes = Lanes(counters, catalogue.codes)
         self.demo = (
             DemoCitizens(
@@ -516,6 +519,7 @@ class Floor:
                 self.desk.hand_over(session.session_id, actor.ref, now)
         self._officers[counter_id] = avatar_id
         self._officer_gone_since.pop(counter_id, None)
+        self._held.discard(counter_id)  # an officer opening it ends a supervisor's hold
         self._bot_leaves(counter_id)
         session = self.desk.for_counter(counter_id)
         if session is not None:
@@ -601,7 +605,9 @@ class Floor:
         changed wait estimates, the demo crowd and the board, in that order.
         """
         now = self._at(now)
-        if self.policy.bots == "off_hours":
+        if self.policy.bots != "always":
+            # off_hours: bots come and go with the hours; never (set at run time): a bot
+            # that finished its last citizen leaves.
             self._staff_with_bots(now)
         self.engine.tick(now)
         self._watch_officers(now)
@@ -889,6 +895,74 @@ class Floor:
             # With a bot the page says "the assistant answers in the chat": it does.
             self._bot_says(session, self.clerk.answer(session, text))
 
+    # ---------------------------------------------------------- supervisors
+
+    @property
+    def held(self) -> frozenset[str]:
+        """The counters a supervisor closed (no bot staffs them)."""
+        return frozenset(self._held)
+
+    def preset_staffing(self, *, bots: str | None, held: Iterable[str]) -> None:
+        """Before :meth:`restore`: the supervisors' run-time choices, from the audit log."""
+        if bots is not None:
+            self.policy = dataclasses.replace(self.policy, bots=bots)
+        self._held = {cid for cid in held if cid in self.counters}
+
+    def staff_names(self) -> dict[str, str]:
+        """Counter id -> display name of the officer staffing it (connected or in grace)."""
+        names = {}
+        for cid, avatar in self._officers.items():
+            try:
+                names[cid] = self.seat.identity_of(avatar).display_name
+            except HallError:
+                continue  # the avatar has left: the name is looked up elsewhere
+        return names
+
+    def supervisor_close(self, counter_id: str, actor: Actor, now: float) -> None:
+        """A supervisor closes a counter remotely; no bot takes it until it is opened again.
+
+        A counter holding a ticket cannot close (``counter_busy``): finish, park or
+        transfer first. An officer staffing it is told (``counter_state``).
+        """
+        now = self._at(now)
+        if counter_id not in self.counters:
+            raise NotFound("no such counter in this hall", code="unknown_counter")
+        state = self.engine.counters_by_id().get(counter_id)
+        if state is not None and state.ticket_id is not None:
+            raise Conflict("finish, park or transfer the current ticket first", code="counter_busy")
+        self._role(actor.ref, actor.role.value)
+        if state is not None and state.status is not CounterStatus.CLOSED:
+            self.engine.close_counter(counter_id, actor, now)
+        self._held.add(counter_id)
+        self._bot_leaves(counter_id)
+        self._officer_gone_since.pop(counter_id, None)
+        officer = self._officers.pop(counter_id, None)
+        self._absorb()
+        if officer is not None:
+            self._send(
+                officer,
+                views.counter_state(counter_id, self.engine.counters_by_id().get(counter_id)),
+            )
+
+    def supervisor_open(self, counter_id: str, now: float) -> None:
+        """A supervisor opens a counter remotely: the hold ends and, when bots are on
+        duty, a bot staffs it at once; otherwise it waits for an officer."""
+        now = self._at(now)
+        if counter_id not in self.counters:
+            raise NotFound("no such counter in this hall", code="unknown_counter")
+        self._held.discard(counter_id)
+        self._staff_with_bots(now)
+        self._absorb()
+
+    def set_bots(self, bots: str, now: float) -> None:
+        """When bots staff the counters no officer staffs, from now on (``always``,
+        ``off_hours``, ``never``; ``bad_value`` otherwise). A bot serving a citizen
+        finishes first."""
+        now = self._at(now)
+        self.policy = dataclasses.replace(self.policy, bots=bots)
+        self._staff_with_bots(now)
+        self._absorb()
+
     # --------------------------------------------------------------- bots
 
     def _bots_on_duty(self, now: float) -> bool:
@@ -900,6 +974,8 @@ class Floor:
         """Bots take the idle counters nobody staffs, or leave them when not on duty."""
         on_duty = self._bots_on_duty(now)
         for cid in self._order:
+            if cid in self._held:
+                continue
             counter = self.counters[cid]
             state = self.engine.counters_by_id().get(cid)
             if state is not None and state.ticket_id is not None and not restarting:

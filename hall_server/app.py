@@ -45,6 +45,8 @@ from hall_server.halls import HallSpec, build_runtime, identity_from_claims, loa
 from hall_server.handoff_api import handoff_router
 from hall_server.handoff_setup import Handoff
 from hall_server.journal import DatabaseJournal
+from hall_server.kpi_api import kpi_router
+from hall_server.kpi_live import start_kpi
 from hall_server.metrics import Metrics
 from hall_server.openapi import describe_errors
 from hall_server.paths_api import paths_router
@@ -166,6 +168,9 @@ def create_app(settings: Settings) -> FastAPI:
                     on_filed=handoff.filed,
                 )
         app.state.counters = counter_hubs
+        app.state.kpi = await start_kpi(
+            counter_hubs, settings, sessions, metrics, app.state.catalogue
+        )
         app.state.calls = calls
         app.state.documents = SqlDocumentStore(sessions, settings.document_retention_s)
         document_sweep = start_document_sweep(app.state.documents, settings.recording_sweep_s)
@@ -230,6 +235,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(services_router())
     app.include_router(handoff_router())
     app.include_router(errors_router())
+    app.include_router(kpi_router())
     app.include_router(documents_router())
     app.include_router(paths_router())
 

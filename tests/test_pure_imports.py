@@ -28,6 +28,7 @@ PURE = [
     "counters.estimate",
     "counters.floor",
     "counters.forms",
+    "counters.kpi",
     "counters.ports",
     "counters.queue",
     "counters.records",
