@@ -115,7 +115,7 @@ function ChooseCounter() {
         <ul class="counters" id="counters">
           {counters.value.map((c) => (
             <li key={c.id}>
-              <button type="button" data-counter={c.id} onClick={() => void openCounter(c.id)} disabled={!conn()?.isOpen}>
+              <button type="button" data-counter={c.id} onClick={() => void openCounter(c.id)} disabled={status.value !== "open"}>
                 <strong>{c.id}</strong> · {pick(c.name)}
                 <span class="hint"> {c.services.join(", ")}</span>
               </button>

@@ -1,0 +1,167 @@
+"""/officer in a real Chromium against the real server: an officer takes D1 from the
+bot, calls a citizen (a HallClient), they chat, the officer finishes; /board, open at
+the same time, shows the call; a token of the wrong role shows the sign-in only."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from tests.browser.staff_pages import (
+    LAPTOP,
+    PHONE,
+    chromium,
+    new_page,
+    screenshot,
+    serious_violations,
+    sign_in,
+)
+from tests.browser.test_web_client import chromium_path  # noqa: F401 (fixture)
+from tests.e2e.server import running_server
+from tests.helpers import NIB_FORM
+
+HALL = "mpp-kendari"
+
+
+async def test_an_officer_takes_d1_from_the_bot_calls_chats_and_finishes_while_the_board_shows_it(
+    tmp_path: Path,
+    chromium_path: str,  # noqa: F811
+):
+    async with (
+        running_server(
+            tmp_path / "data",
+            counter_bots="always",
+            max_speed_m_s=20.0,
+            call_host_addresses="127.0.0.1",
+        ) as server,
+        chromium(chromium_path) as browser,
+    ):
+        errors: list[str] = []
+        # D2 also serves KTP-EL: a supervisor takes it from its bot and leaves it idle,
+        # so that only the officer under test calls the citizen.
+        supervisor = await server.join(HALL, await server.staff_token("supervisor"))
+        await supervisor.send(type="counter_open", counter_id="D2")
+        await supervisor.next("counter_state", lambda m: m["counter_id"] == "D2")
+
+        board = await new_page(browser, LAPTOP, errors)
+        await board.goto(server.base + "/board")
+        await board.wait_for_selector("#serving-title")
+
+        page = await new_page(browser, LAPTOP, errors)
+        await page.goto(server.base + "/officer")
+        await page.wait_for_selector("#signin")
+        assert await page.locator("#counters").count() == 0  # nothing before signing in
+        await sign_in(page, server, "petugas1")
+        await page.wait_for_selector("#counters button[data-counter=D1]:not([disabled])")
+        assert await serious_violations(page) == []
+        await page.click("#counters button[data-counter=D1]")
+        await page.wait_for_selector("#counter[data-status=open]")
+        assert "officer" in (await page.text_content("#counter-status") or "") or "petugas" in (
+            await page.text_content("#counter-status") or ""
+        )
+
+        citizen = await server.join(HALL, await server.citizen_token(str(NIB_FORM["nik"]), "Siti"))
+        await citizen.send(type="ticket_take", service="KTP-EL")
+        ticket = await citizen.next("ticket")
+        number = ticket["number"]
+        # The queue is polled: the number shows up with its service.
+        await page.wait_for_selector(f"#queue tr[data-number='{number}']", timeout=15_000)
+
+        await page.keyboard.press("n")  # call next
+        called = await citizen.next("called")
+        assert called["counter"]["id"] == "D1"
+        await board.wait_for_selector(
+            f"#now-serving li[data-counter=D1][data-number='{number}']", timeout=5_000
+        )
+
+        await citizen.walk_to(tuple(called["counter"]["position"]))
+        session = await citizen.next("counter_session", lambda m: m["staffed_by"] == "officer")
+        await page.wait_for_function(
+            f"document.getElementById('session-number')?.textContent === {json.dumps(number)}"
+        )
+        assert "terverifikasi" in (await page.text_content("#identity") or "")
+
+        await citizen.send(type="chat", channel=session["channel"], text="Saya mau ganti KTP")
+        await page.wait_for_function(
+            "document.getElementById('chat').textContent.includes('Siti: Saya mau ganti KTP')"
+        )
+        assert await page.text_content("#citizen-name") == "Siti"
+        await page.fill("#chat-text", "Baik, Bu Siti. Saya cek dulu.")
+        await page.press("#chat-text", "Enter")
+        line = await citizen.next("chat", lambda m: m["text"] == "Baik, Bu Siti. Saya cek dulu.")
+        assert line["channel"] == session["channel"]
+
+        assert await serious_violations(page) == []
+        await screenshot(page, tmp_path, "officer.png")
+
+        await page.locator("body").click(position={"x": 5, "y": 5})  # focus off the chat field
+        await page.keyboard.press("f")
+        await page.wait_for_selector("#finish-form")
+        await page.click("#finish-go")
+        ended = await citizen.next("session_ended")
+        assert ended["outcome"] == "served"
+        await page.wait_for_function(
+            "document.getElementById('session-number') === null"
+        )
+        await board.wait_for_function(
+            f"!document.querySelector(\"#now-serving li[data-number='{number}']\")"
+        )
+        # Hand D1 back to the bot.
+        await page.click("#close-counter")
+        await page.wait_for_selector("#counters")
+        assert errors == []
+        await citizen.close()
+        await supervisor.close()
+
+
+async def test_the_console_takes_the_counter_back_after_signing_in_again(
+    tmp_path: Path,
+    chromium_path: str,  # noqa: F811
+):
+    """An expired sign-in asks to sign in again over the console; the counter stays."""
+    async with (
+        running_server(tmp_path / "data", counter_bots="never") as server,
+        chromium(chromium_path) as browser,
+    ):
+        errors: list[str] = []
+        page = await new_page(browser, LAPTOP, errors)
+        await page.goto(server.base + "/officer")
+        await sign_in(page, server, "petugas1")
+        await page.click("#counters button[data-counter=D3]:not([disabled])")
+        await page.wait_for_selector("#counter[data-status=open]")
+        # The token's time is up: make the kept token look expired and reload, as a
+        # browser coming back the next morning would.
+        await page.evaluate(
+            "(() => { const k = 'hall.staff.officer'; const a = JSON.parse(localStorage.getItem(k));"
+            " a.expires_at = 1; localStorage.setItem(k, JSON.stringify(a)); })()"
+        )
+        await page.reload()
+        await page.wait_for_selector("#signin")
+        await sign_in(page, server, "petugas1")
+        # The kept counter is taken back without choosing it again.
+        await page.wait_for_selector("#counter[data-status=open]")
+        assert "D3" in (await page.text_content("#counter-title") or "")
+        assert errors == []
+
+
+async def test_a_citizen_token_on_the_officer_page_gets_the_sign_in_and_no_data(
+    tmp_path: Path,
+    chromium_path: str,  # noqa: F811
+):
+    async with (
+        running_server(tmp_path / "data", counter_bots="never") as server,
+        chromium(chromium_path) as browser,
+    ):
+        errors: list[str] = []
+        token = await server.citizen_token(str(NIB_FORM["nik"]), "Siti")
+        page = await new_page(browser, PHONE, errors)
+        await page.goto(server.base + "/officer")
+        kept = json.dumps(
+            {"token": token, "role": "citizen", "username": "Siti", "expires_at": 4102444800}
+        )
+        await page.evaluate(f"localStorage.setItem('hall.staff.officer', {json.dumps(kept)})")
+        await page.reload()
+        await page.wait_for_selector("#signin")
+        assert await page.locator("#counters, #queue, #session").count() == 0
+        assert await serious_violations(page) == []
+        assert errors == []
