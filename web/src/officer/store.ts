@@ -171,6 +171,12 @@ export function signOut(): void {
 function receive(msg: ServerMessage): void {
   switch (msg.type) {
     case "welcome": {
+      // The hall says who the token is: staff stand in it as "officer". Any
+      // other role (a token kept from elsewhere) sees nothing here.
+      if (msg.you.role !== "officer") {
+        signOut();
+        return;
+      }
       // Rejoining within the grace gives the counter back with its session.
       const id = counterId.value;
       if (id) void openCounter(id, true);

@@ -91,7 +91,12 @@ export function signOut(): void {
 }
 
 function receive(msg: ServerMessage): void {
-  if (msg.type === "welcome") void refreshQueues();
+  if (msg.type === "welcome") {
+    // The hall says who the token is: staff stand in it as "officer"; any other
+    // role (a token kept from elsewhere) is signed out before anything shows.
+    if (msg.you.role !== "officer") signOut();
+    else void refreshQueues();
+  }
   else if (msg.type === "queues") queues.value = msg.counters;
   else if (msg.type === "counter_state") void refreshQueues();
   else if (msg.type === "error" && msg.ref === undefined) say(msg.text);
@@ -112,7 +117,8 @@ export async function refresh(): Promise<void> {
   if (!info || !token || staff.expired.value) return;
   void refreshQueues();
   try {
-    kpi.value = await fetchKpi(info.id, token);
+    const figures = await fetchKpi(info.id, token);
+    if (staff.token === token) kpi.value = figures;
   } catch (err) {
     complain(err);
   }
