@@ -50,7 +50,9 @@ async def test_the_board_shows_calls_and_announcements_and_speaks_the_numbers(
         await tv.wait_for_function("window.spoken.length > 0", timeout=60_000)
         spoken = await tv.evaluate("window.spoken[0]")
         assert spoken["lang"] == "id-ID"
-        assert re.fullmatch(r"Nomor antrean [A-Z] [a-z ]+, silakan ke loket [A-Z] [a-z ]+\.", spoken["text"])
+        assert re.fullmatch(
+            r"Nomor antrean [A-Z] [a-z ]+, silakan ke loket [A-Z] [a-z ]+\.", spoken["text"]
+        )
 
         token = await server.staff_token("supervisor")
         r = await server.http.post(

@@ -19,6 +19,7 @@ from tests.browser.staff_pages import (
 from tests.browser.test_web_client import chromium_path  # noqa: F401 (fixture)
 from tests.e2e.server import running_server
 from tests.helpers import NIB_FORM
+from tests.support.waiting import wait_until
 
 HALL = "mpp-kendari"
 
@@ -100,9 +101,7 @@ async def test_an_officer_takes_d1_from_the_bot_calls_chats_and_finishes_while_t
         await page.click("#finish-go")
         ended = await citizen.next("session_ended")
         assert ended["outcome"] == "served"
-        await page.wait_for_function(
-            "document.getElementById('session-number') === null"
-        )
+        await page.wait_for_function("document.getElementById('session-number') === null")
         await board.wait_for_function(
             f"!document.querySelector(\"#now-serving li[data-number='{number}']\")"
         )
@@ -164,4 +163,62 @@ async def test_a_citizen_token_on_the_officer_page_gets_the_sign_in_and_no_data(
         await page.wait_for_selector("#signin")
         assert await page.locator("#counters, #queue, #session").count() == 0
         assert await serious_violations(page) == []
+        assert errors == []
+
+
+async def test_the_officer_talks_with_the_citizen_both_ways_and_sees_the_recording_state(
+    tmp_path: Path,
+    chromium_path: str,  # noqa: F811
+):
+    """The staff leg from the console (a 700 Hz test tone in place of the microphone),
+    the citizen's leg from aiortc (1000 Hz): each hears the other through the hall."""
+    from tests.calls.peers import ClientPeer, connect_leg
+
+    async with (
+        running_server(
+            tmp_path / "data",
+            counter_bots="never",
+            max_speed_m_s=20.0,
+            call_host_addresses="127.0.0.1",
+        ) as server,
+        chromium(chromium_path) as browser,
+    ):
+        errors: list[str] = []
+        page = await new_page(browser, LAPTOP, errors)
+        await page.goto(server.base + "/officer?test_tone_hz=700")
+        await sign_in(page, server, "petugas1")
+        await page.click("#counters button[data-counter=D1]:not([disabled])")
+        await page.wait_for_selector("#counter[data-status=open]")
+
+        citizen = await server.join(HALL, await server.citizen_token(str(NIB_FORM["nik"]), "Siti"))
+        await citizen.send(type="ticket_take", service="KTP-EL")
+        await citizen.next("ticket")
+        await page.click("#call-next")
+        called = await citizen.next("called")
+        await citizen.walk_to(tuple(called["counter"]["position"]))
+        invite = await citizen.next("call_invite")
+        await citizen.send(type="call_accept", call_id=invite["call_id"], record=True)
+        await citizen.next("call_accepted")
+
+        # The console shows the recording state as soon as there is a call, then joins it.
+        await page.wait_for_selector("#call-join")
+        assert "DIREKAM" in (await page.text_content("#recording") or "")
+        await page.click("#call-join")
+        peer = ClientPeer("127.0.0.3", 1000)
+        await connect_leg(citizen, invite["call_id"], peer)
+        await peer.hears(700, timeout=20)
+
+        async def console_hears_the_citizen() -> bool:
+            hz = await page.evaluate("window.officerLeg ? window.officerLeg.dominantHz() : 0")
+            return abs(hz - 1000) <= 15
+
+        await wait_until(console_hears_the_citizen, 20, "the console to hear 1000 Hz", 0.2)
+        await page.wait_for_function(
+            "document.getElementById('call-status').textContent.includes('Tersambung')"
+        )
+        assert "DIREKAM" in (await page.text_content("#recording") or "")
+        await page.click("[data-testid=call] button.danger")
+        await citizen.next("call_ended", lambda m: m["reason"] == "hangup")
+        await peer.close()
+        await citizen.close()
         assert errors == []

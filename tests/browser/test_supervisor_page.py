@@ -59,7 +59,10 @@ async def test_a_supervisor_sees_the_counters_opens_and_closes_one_and_announces
         await page.fill("#announce-en", "Counter D1 opens at 1 pm.")
         await page.click("#announce button[type=submit]")
         said = await citizen.next("announcement")
-        assert said["text"] == {"id": "Loket D1 dibuka pukul 13.00.", "en": "Counter D1 opens at 1 pm."}
+        assert said["text"] == {
+            "id": "Loket D1 dibuka pukul 13.00.",
+            "en": "Counter D1 opens at 1 pm.",
+        }
 
         assert await serious_violations(page) == []
         await screenshot(page, tmp_path, "supervisor.png")

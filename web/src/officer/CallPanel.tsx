@@ -8,8 +8,20 @@ import { translate } from "../shared/i18n";
 import { callEnded, callState, complain, conn, invite } from "./store";
 import { T } from "./texts";
 
+declare global {
+  interface Window {
+    /** The leg in progress: a test reads what it hears (`dominantHz`). */
+    officerLeg?: CallLeg | null;
+  }
+}
+
 /** The leg in progress (tests read what it hears). */
 export let currentLeg: CallLeg | null = null;
+
+function setLeg(l: CallLeg | null): void {
+  currentLeg = l;
+  window.officerLeg = l;
+}
 
 export function CallPanel() {
   const inv = invite.value;
@@ -21,7 +33,7 @@ export function CallPanel() {
     // A new invite (a hand-over) or its end: the old leg goes.
     leg.current?.stop();
     leg.current = null;
-    currentLeg = null;
+    setLeg(null);
     setStatus(inv ? "idle" : "ended");
   }, [inv?.call_id]);
 
@@ -41,7 +53,7 @@ export function CallPanel() {
         },
       });
       leg.current = l;
-      currentLeg = l;
+      setLeg(l);
       await l.start();
     } catch (err) {
       complain(err);
