@@ -6,11 +6,8 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { CallLeg, type LegStatus } from "../protocol/call";
 import { pick, translate } from "../shared/i18n";
-import { callEnded, callState, complain, conn, invite } from "./store";
+import { callEnded, callState, complain, conn, invite, setActiveLeg } from "./store";
 import { T } from "./texts";
-
-/** The leg in progress, for tests and for messages the store does not route. */
-export let currentLeg: CallLeg | null = null;
 
 export function Call() {
   const inv = invite.value;
@@ -23,7 +20,7 @@ export function Call() {
     if (!inv && leg.current) {
       leg.current.stop();
       leg.current = null;
-      currentLeg = null;
+      setActiveLeg(null);
       setStatus("ended");
     }
   }, [inv?.call_id]);
@@ -49,7 +46,7 @@ export function Call() {
         },
       });
       leg.current = l;
-      currentLeg = l;
+      setActiveLeg(l);
       await l.start();
     } catch (err) {
       complain(err);

@@ -8,7 +8,6 @@ import { FLAG_STAFF, FLAG_IDLE } from "../protocol/snapshot";
 import { lang, pick, translate } from "../shared/i18n";
 import { placeLabels, type LabelRequest, type PlacedLabel } from "../shared/labels";
 import { centroid, type Point, type Scene } from "../shared/scene";
-import { auth } from "./auth";
 import {
   called,
   conn,
@@ -52,7 +51,8 @@ function fitScale(s: Scene, w: number, h: number): number {
 
 export function Plan() {
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const [zoom, setZoom] = useState(1);
+  // A phone shows the hall around you, larger (names readable); a desktop the whole hall.
+  const [zoom, setZoom] = useState(() => (window.innerWidth < 600 ? 2.2 : 1));
   const shown = useRef(new Map<number, { x: number; y: number }>());
   const keys = useRef(new Set<string>());
   const camera = useRef<Camera>({ cx: 0, cy: 0, scale: 10 });
@@ -274,7 +274,6 @@ export function Plan() {
   }
 
   void frames.value; // redraw on frames (the loop draws anyway)
-  const guest = auth.value?.role !== "citizen";
   return (
     <div class="plan">
       <canvas
@@ -301,7 +300,6 @@ export function Plan() {
           −
         </button>
       </div>
-      {guest ? null : null}
     </div>
   );
 }

@@ -306,7 +306,9 @@ function Documents() {
           return (
             <li key={c.requirement} class={done ? "done" : ""}>
               <label for={id}>
-                {pick(c.text)} {done ? <strong>✓ {translate(T, "uploaded")}</strong> : null}
+                {pick(c.text)}
+                {conditional(s.service, c.requirement) ? <em> ({translate(T, "conditional")})</em> : null}{" "}
+                {done ? <strong>✓ {translate(T, "uploaded")}</strong> : null}
               </label>
               <input
                 id={id}
@@ -329,10 +331,16 @@ function Documents() {
   );
 }
 
+function conditional(service: string, requirement: string): boolean {
+  const found = services.value.find((x) => x.code === service);
+  return found?.standar.requirements.find((r) => r.id === requirement)?.conditional ?? false;
+}
+
 function Checklist() {
   const s = session.value;
   if (!s) return null;
-  const missing = s.checklist.filter((c) => !c.shown);
+  // Conditional requirements (only if they apply to you) do not block filing.
+  const missing = s.checklist.filter((c) => !c.shown && !conditional(s.service, c.requirement));
   return (
     <div class="checklist" aria-live="polite">
       <h3>{translate(T, "checklist")}</h3>

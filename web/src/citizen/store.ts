@@ -2,6 +2,7 @@
 // brings turned into signals the components read, and the walking loop.
 
 import { batch, computed, signal } from "@preact/signals";
+import type { CallLeg } from "../protocol/call";
 import { HallConnection, RequestError, type ConnectionStatus } from "../protocol/connection";
 import type {
   ApplicationFiled,
@@ -108,6 +109,12 @@ export const liveTicket = computed<Ticket | null>(() => {
 });
 
 let connection: HallConnection | null = null;
+let activeLeg: CallLeg | null = null;
+
+/** The call leg in progress (set by the call panel). */
+export function setActiveLeg(leg: CallLeg | null): void {
+  activeLeg = leg;
+}
 
 export function conn(): HallConnection | null {
   return connection;
@@ -220,6 +227,12 @@ function receive(msg: ServerMessage): void {
       break;
     case "correction":
       localPos = [msg.x, msg.y];
+      // A walk the server keeps refusing is blocked: stop rather than push on.
+      if (walk.points.length > 0 && ++refused >= 3) {
+        walk = { points: [] };
+        destination.value = null;
+        refused = 0;
+      }
       break;
     case "ticket": {
       const { ref: _ref, ...ticket } = msg;
@@ -296,6 +309,7 @@ const SPEED = 2.0; // metres per second: brisk, under the server's 3 m/s limit
 const SEND_EVERY_MS = 100; // the protocol allows 10 moves per second
 
 let localPos: Point | null = null;
+let refused = 0;
 let walk: PathWalk = { points: [] };
 let stick: Point = [0, 0];
 let lastSent = 0;
@@ -326,6 +340,7 @@ export async function walkTo(to: Point): Promise<void> {
     /* no path service, or no path: go straight; the server corrects a blocked step */
   }
   walk = { points };
+  refused = 0;
   walkLeft.value = pathLength(from, walk);
   ensureLoop();
 }
@@ -392,3 +407,13 @@ function loop(now: number): void {
 function round(v: number): number {
   return Math.round(v * 100) / 100;
 }
+
+// A read-only handle for people debugging a hall from the browser console
+// (and for the browser tests): where you are and what you see. No tokens.
+(globalThis as Record<string, unknown>).hallDebug = {
+  position: () => localPos,
+  callHz: () => activeLeg?.dominantHz() ?? 0,
+  callStatus: () => activeLeg?.status ?? "none",
+  seen: () => connection?.view.seen() ?? [],
+  me: () => connection?.view.me ?? null,
+};
