@@ -1,4 +1,7 @@
-"""Shared by the staff pages' browser tests: a Chromium, signing in, axe-core, screenshots."""
+"""Shared by the staff pages' browser tests: a Chromium, signing in, screenshots.
+
+Devices, Chromium's flags and axe-core come from tests/support/browser.py.
+"""
 
 from __future__ import annotations
 
@@ -8,32 +11,24 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tests.browser.test_web_client import ARGS
 from tests.e2e.server import RunningServer
+from tests.support.browser import ARGS, MEDIA_ARGS, chromium_or_skip
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
 
-ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
-DOC_IMAGES = ROOT / "docs" / "images"
-# Fake media and loopback ICE for the counter call, as tests/browser/test_call_in_chromium.py.
-CALL_ARGS = [
-    *ARGS,
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--autoplay-policy=no-user-gesture-required",
-]
-LAPTOP = {"width": 1366, "height": 768}
-TV = {"width": 1920, "height": 1080}
-PHONE = {"width": 390, "height": 844}
+DOC_IMAGES = Path(__file__).resolve().parents[2] / "docs" / "images"
+#: The officer's call: fake media, and loopback ICE (the hall relays on 127.0.0.1).
+CALL_ARGS = [*ARGS, *MEDIA_ARGS, "--allow-loopback-in-peer-connection"]
+LAPTOP: dict[str, Any] = {"viewport": {"width": 1366, "height": 768}}
+TV: dict[str, Any] = {"viewport": {"width": 1920, "height": 1080}}
 
 
 @contextlib.asynccontextmanager
-async def chromium(path: str) -> AsyncIterator[Browser]:
+async def chromium() -> AsyncIterator[Browser]:
     from playwright.async_api import async_playwright
 
+    path = chromium_or_skip()
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=path, args=CALL_ARGS)
         try:
@@ -42,9 +37,9 @@ async def chromium(path: str) -> AsyncIterator[Browser]:
             await browser.close()
 
 
-async def new_page(browser: Browser, viewport: dict[str, int], errors: list[str]) -> Page:
+async def new_page(browser: Browser, device: dict[str, Any], errors: list[str]) -> Page:
     """A page in a context of its own (its own local storage), its errors collected."""
-    context = await browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    context = await browser.new_context(**device)
     page = await context.new_page()
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     return page
@@ -59,18 +54,6 @@ async def sign_in(page: Page, server: RunningServer, username: str) -> None:
     await page.fill("#username", username)
     await page.fill("#password", password(server, username))
     await page.click("#signin button[type=submit]")
-
-
-async def serious_violations(page: Page) -> list[dict[str, Any]]:
-    """axe-core's serious and critical findings on the page as it is now."""
-    if not await page.evaluate("typeof axe !== 'undefined'"):
-        await page.add_script_tag(path=str(AXE))
-    result = await page.evaluate("axe.run(document).then(r => r.violations)")
-    return [
-        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:5]}
-        for v in result
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 async def screenshot(page: Page, tmp_path: Path, name: str) -> None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from tests.browser.staff_pages import PHONE, TV, chromium, new_page, screenshot, serious_violations
-from tests.browser.test_web_client import chromium_path  # noqa: F401 (fixture)
+from tests.browser.staff_pages import TV, chromium, new_page, screenshot
 from tests.e2e.server import running_server
+from tests.support.browser import PHONE, serious_accessibility_problems
 
 HALL = "mpp-kendari"
 # Observe what the page asks the browser to say (the speaking itself still happens).
@@ -24,13 +24,12 @@ if (window.speechSynthesis) {
 
 async def test_the_board_shows_calls_and_announcements_and_speaks_the_numbers(
     tmp_path: Path,
-    chromium_path: str,  # noqa: F811
 ):
     async with (
         running_server(
             tmp_path / "data", counter_bots="always", demo_citizens=16, demo_ticket_chance=0.9
         ) as server,
-        chromium(chromium_path) as browser,
+        chromium() as browser,
     ):
         errors: list[str] = []
         tv = await new_page(browser, TV, errors)
@@ -69,7 +68,7 @@ async def test_the_board_shows_calls_and_announcements_and_speaks_the_numbers(
             "document.getElementById('announcements').textContent.includes('Counter D3 is closed for now.')"
         )
         await tv.click("#lang")
-        assert await serious_violations(tv) == []
+        assert await serious_accessibility_problems(tv) == []
         await screenshot(tv, tmp_path, "board-tv.png")
 
         phone = await new_page(browser, PHONE, errors)
@@ -77,7 +76,7 @@ async def test_the_board_shows_calls_and_announcements_and_speaks_the_numbers(
         await phone.wait_for_selector("#now-serving li", timeout=30_000)
         # Phone: one column, no sideways scrolling.
         width = await phone.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"]
-        assert await serious_violations(phone) == []
+        assert width <= PHONE["viewport"]["width"]
+        assert await serious_accessibility_problems(phone) == []
         await screenshot(phone, tmp_path, "board-phone.png")
         assert errors == []

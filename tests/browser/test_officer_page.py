@@ -9,16 +9,14 @@ from pathlib import Path
 
 from tests.browser.staff_pages import (
     LAPTOP,
-    PHONE,
     chromium,
     new_page,
     screenshot,
-    serious_violations,
     sign_in,
 )
-from tests.browser.test_web_client import chromium_path  # noqa: F401 (fixture)
 from tests.e2e.server import running_server
 from tests.helpers import NIB_FORM
+from tests.support.browser import PHONE, serious_accessibility_problems
 from tests.support.waiting import wait_until
 
 HALL = "mpp-kendari"
@@ -26,7 +24,6 @@ HALL = "mpp-kendari"
 
 async def test_an_officer_takes_d1_from_the_bot_calls_chats_and_finishes_while_the_board_shows_it(
     tmp_path: Path,
-    chromium_path: str,  # noqa: F811
 ):
     async with (
         running_server(
@@ -35,7 +32,7 @@ async def test_an_officer_takes_d1_from_the_bot_calls_chats_and_finishes_while_t
             max_speed_m_s=20.0,
             call_host_addresses="127.0.0.1",
         ) as server,
-        chromium(chromium_path) as browser,
+        chromium() as browser,
     ):
         errors: list[str] = []
         # D2 also serves KTP-EL: a supervisor takes it from its bot and leaves it idle,
@@ -54,7 +51,7 @@ async def test_an_officer_takes_d1_from_the_bot_calls_chats_and_finishes_while_t
         assert await page.locator("#counters").count() == 0  # nothing before signing in
         await sign_in(page, server, "petugas1")
         await page.wait_for_selector("#counters button[data-counter=D1]:not([disabled])")
-        assert await serious_violations(page) == []
+        assert await serious_accessibility_problems(page) == []
         await page.click("#counters button[data-counter=D1]")
         await page.wait_for_selector("#counter[data-status=open]")
         assert "officer" in (await page.text_content("#counter-status") or "") or "petugas" in (
@@ -92,7 +89,7 @@ async def test_an_officer_takes_d1_from_the_bot_calls_chats_and_finishes_while_t
         line = await citizen.next("chat", lambda m: m["text"] == "Baik, Bu Siti. Saya cek dulu.")
         assert line["channel"] == session["channel"]
 
-        assert await serious_violations(page) == []
+        assert await serious_accessibility_problems(page) == []
         await screenshot(page, tmp_path, "officer.png")
 
         await page.locator("body").click(position={"x": 5, "y": 5})  # focus off the chat field
@@ -115,12 +112,11 @@ async def test_an_officer_takes_d1_from_the_bot_calls_chats_and_finishes_while_t
 
 async def test_the_console_takes_the_counter_back_after_signing_in_again(
     tmp_path: Path,
-    chromium_path: str,  # noqa: F811
 ):
     """An expired sign-in asks to sign in again over the console; the counter stays."""
     async with (
         running_server(tmp_path / "data", counter_bots="never") as server,
-        chromium(chromium_path) as browser,
+        chromium() as browser,
     ):
         errors: list[str] = []
         page = await new_page(browser, LAPTOP, errors)
@@ -145,11 +141,10 @@ async def test_the_console_takes_the_counter_back_after_signing_in_again(
 
 async def test_a_citizen_token_on_the_officer_page_gets_the_sign_in_and_no_data(
     tmp_path: Path,
-    chromium_path: str,  # noqa: F811
 ):
     async with (
         running_server(tmp_path / "data", counter_bots="never") as server,
-        chromium(chromium_path) as browser,
+        chromium() as browser,
     ):
         errors: list[str] = []
         token = await server.citizen_token(str(NIB_FORM["nik"]), "Siti")
@@ -162,13 +157,12 @@ async def test_a_citizen_token_on_the_officer_page_gets_the_sign_in_and_no_data(
         await page.reload()
         await page.wait_for_selector("#signin")
         assert await page.locator("#counters, #queue, #session").count() == 0
-        assert await serious_violations(page) == []
+        assert await serious_accessibility_problems(page) == []
         assert errors == []
 
 
 async def test_the_officer_talks_with_the_citizen_both_ways_and_sees_the_recording_state(
     tmp_path: Path,
-    chromium_path: str,  # noqa: F811
 ):
     """The staff leg from the console (a 700 Hz test tone in place of the microphone),
     the citizen's leg from aiortc (1000 Hz): each hears the other through the hall."""
@@ -181,7 +175,7 @@ async def test_the_officer_talks_with_the_citizen_both_ways_and_sees_the_recordi
             max_speed_m_s=20.0,
             call_host_addresses="127.0.0.1",
         ) as server,
-        chromium(chromium_path) as browser,
+        chromium() as browser,
     ):
         errors: list[str] = []
         page = await new_page(browser, LAPTOP, errors)

@@ -9,27 +9,24 @@ from pathlib import Path
 
 from tests.browser.staff_pages import (
     LAPTOP,
-    PHONE,
     chromium,
     new_page,
     screenshot,
-    serious_violations,
     sign_in,
 )
-from tests.browser.test_web_client import chromium_path  # noqa: F401 (fixture)
 from tests.e2e.server import running_server
 from tests.helpers import NIB_FORM
+from tests.support.browser import PHONE, serious_accessibility_problems
 
 HALL = "mpp-kendari"
 
 
 async def test_a_supervisor_sees_the_counters_opens_and_closes_one_and_announces(
     tmp_path: Path,
-    chromium_path: str,  # noqa: F811
 ):
     async with (
         running_server(tmp_path / "data", counter_bots="never") as server,
-        chromium(chromium_path) as browser,
+        chromium() as browser,
     ):
         errors: list[str] = []
         citizen = await server.join(HALL, await server.guest_token("Siti"))
@@ -64,23 +61,22 @@ async def test_a_supervisor_sees_the_counters_opens_and_closes_one_and_announces
             "en": "Counter D1 opens at 1 pm.",
         }
 
-        assert await serious_violations(page) == []
+        assert await serious_accessibility_problems(page) == []
         await screenshot(page, tmp_path, "supervisor.png")
 
-        await page.set_viewport_size(PHONE)  # type: ignore[arg-type]
+        await page.set_viewport_size(PHONE["viewport"])
         width = await page.evaluate("document.documentElement.scrollWidth")
-        assert width <= PHONE["width"] + 1
+        assert width <= PHONE["viewport"]["width"] + 1
         assert errors == []
         await citizen.close()
 
 
 async def test_an_officer_account_and_a_citizen_token_get_no_dashboard(
     tmp_path: Path,
-    chromium_path: str,  # noqa: F811
 ):
     async with (
         running_server(tmp_path / "data", counter_bots="never") as server,
-        chromium(chromium_path) as browser,
+        chromium() as browser,
     ):
         errors: list[str] = []
         page = await new_page(browser, PHONE, errors)
@@ -103,5 +99,5 @@ async def test_an_officer_account_and_a_citizen_token_get_no_dashboard(
         await page.wait_for_selector("#signin")
         assert await page.locator("#counter-table tbody tr, #hall-tiles").count() == 0
         assert await page.evaluate("localStorage.getItem('hall.staff.supervisor')") is None
-        assert await serious_violations(page) == []
+        assert await serious_accessibility_problems(page) == []
         assert errors == []

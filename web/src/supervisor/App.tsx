@@ -241,6 +241,7 @@ function Counters() {
   return (
     <section class="card" aria-labelledby="counters-title">
       <h2 id="counters-title">{translate(T, "counters")}</h2>
+      <div class="scroll">
       <table id="counter-table">
         <thead>
           <tr>
@@ -279,6 +280,7 @@ function Counters() {
           })}
         </tbody>
       </table>
+      </div>
     </section>
   );
 }
