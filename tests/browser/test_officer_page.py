@@ -216,3 +216,59 @@ async def test_the_officer_talks_with_the_citizen_both_ways_and_sees_the_recordi
         await peer.close()
         await citizen.close()
         assert errors == []
+
+
+async def test_the_console_calls_a_given_number_recalls_parks_unparks_and_transfers(
+    tmp_path: Path,
+):
+    async with (
+        running_server(tmp_path / "data", counter_bots="never", max_speed_m_s=20.0) as server,
+        chromium() as browser,
+    ):
+        errors: list[str] = []
+        page = await new_page(browser, LAPTOP, errors)
+        await page.goto(server.base + "/officer")
+        await sign_in(page, server, "petugas2")
+        await page.click("#counters button[data-counter=D2]:not([disabled])")  # KTP-EL and KK
+        await page.wait_for_selector("#counter[data-status=open]")
+
+        first = await server.join(HALL, await server.guest_token("Ani"))
+        await first.send(type="ticket_take", service="KTP-EL")
+        a = await first.next("ticket")
+        second = await server.join(HALL, await server.guest_token("Budi"))
+        await second.send(type="ticket_take", service="KK")
+        b = await second.next("ticket")
+        await page.wait_for_selector(f"#queue tr[data-number='{b['number']}']", timeout=15_000)
+
+        # Out of order, with a reason: the second number first.
+        await page.click(f"#queue tr[data-number='{b['number']}'] button")
+        await page.fill("#call-reason", "Sudah menunggu di loket lain")
+        await page.click("#call-given button[type=submit]")
+        called = await second.next("called")
+        assert called["number"] == b["number"]
+
+        await page.keyboard.press("r")  # recall
+        await second.next("called", lambda m: m["recalls"] == 1)
+
+        await page.keyboard.press("p")  # park, with an optional reason
+        await page.fill("#park-reason", "Dokumen tertinggal")
+        await page.press("#park-reason", "Enter")
+        await second.next("ticket", lambda m: m["state"] == "parked")
+        await page.wait_for_selector(f"#parked li:has-text('{b['number']}')")
+        await page.click("#parked button")
+        await second.next("ticket", lambda m: m["state"] == "waiting")
+        await page.wait_for_selector("#parked", state="detached")
+
+        # The first citizen is called next, reaches the counter, and is transferred to KK.
+        await page.click("#call-next")
+        called = await first.next("called")
+        assert called["number"] == a["number"]
+        await first.walk_to(tuple(called["counter"]["position"]))
+        await page.wait_for_selector("#session-number")
+        await page.select_option("#transfer", "KK")
+        await page.click("form:has(#transfer) button[type=submit]")
+        moved = await first.next("ticket", lambda m: m["service"] == "KK")
+        assert moved["ticket_id"] == a["ticket_id"]
+        assert errors == []
+        await first.close()
+        await second.close()
