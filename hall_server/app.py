@@ -36,6 +36,8 @@ from hall_server.calls_setup import start_calls
 from hall_server.counters_setup import start_counters
 from hall_server.db.engine import create_engine, make_sessionmaker
 from hall_server.db.migrate import upgrade
+from hall_server.document_store import SqlDocumentStore
+from hall_server.documents_api import documents_router, start_document_sweep, stop_document_sweep
 from hall_server.error_texts import text_for
 from hall_server.errors import HallError, NotFound
 from hall_server.errors_api import errors_router
@@ -45,6 +47,7 @@ from hall_server.handoff_setup import Handoff
 from hall_server.journal import DatabaseJournal
 from hall_server.metrics import Metrics
 from hall_server.openapi import describe_errors
+from hall_server.paths_api import paths_router
 from hall_server.secrets import resolve_secret_key
 from hall_server.services_api import services_router
 from hall_server.settings import Settings
@@ -164,6 +167,8 @@ def create_app(settings: Settings) -> FastAPI:
                 )
         app.state.counters = counter_hubs
         app.state.calls = calls
+        app.state.documents = SqlDocumentStore(sessions, settings.document_retention_s)
+        document_sweep = start_document_sweep(app.state.documents, settings.recording_sweep_s)
 
         def authenticate(token: str) -> tuple[Identity, str | None]:
             claims = auth.verify(token)
@@ -196,6 +201,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             await calls.stop()  # ends every call (audit rows, recordings closed) first
+            await stop_document_sweep(document_sweep)
             for hub in counter_hubs.values():
                 await hub.stop()
             for runtime in runtimes.values():
@@ -224,6 +230,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(services_router())
     app.include_router(handoff_router())
     app.include_router(errors_router())
+    app.include_router(documents_router())
+    app.include_router(paths_router())
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -177,6 +177,11 @@ class Settings:
     recording_retention_s: float = 90 * 86400.0
     #: How often expired recordings are looked for.
     recording_sweep_s: float = 3600.0
+    #: Largest document a citizen may upload at the counter (a photo or a PDF; 8 MiB).
+    document_max_bytes: int = 8 * 1024 * 1024
+    #: Uploaded documents are deleted this long after their upload (default 90 days,
+    #: like the recordings); the sweep runs every ``recording_sweep_s``.
+    document_retention_s: float = 90 * 86400.0
     #: Comma-separated URL prefixes (``https://host/path/``) under which avatar models
     #: may be named in ``appearance.model_url``, besides the hall's own ``/assets/``.
     #: Empty: the hall's assets only (a model URL is fetched by every viewer).
@@ -270,6 +275,10 @@ class Settings:
         if self.recording_retention_s <= 0 or self.recording_sweep_s <= 0:
             raise InvalidInput(
                 "HALL_RECORDING_RETENTION_S and HALL_RECORDING_SWEEP_S must be positive"
+            )
+        if self.document_max_bytes <= 0 or self.document_retention_s <= 0:
+            raise InvalidInput(
+                "HALL_DOCUMENT_MAX_BYTES and HALL_DOCUMENT_RETENTION_S must be positive"
             )
         if self.counter_bots not in ("always", "off_hours", "never"):
             raise InvalidInput("HALL_COUNTER_BOTS must be always, off_hours or never")

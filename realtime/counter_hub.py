@@ -141,6 +141,14 @@ class CounterHub:
         """Someone joined or resumed: the floor gives them back their ticket, session, counter."""
         await self._run(lambda now: self.floor.entered(avatar_id, now=now))
 
+    def has_session(self, session_id: str) -> bool:
+        """Whether this hall holds the counter session (open or ended since the start)."""
+        return session_id in self.floor.desk.sessions
+
+    async def document_added(self, session_id: str, subject: str, document: dict[str, Any]) -> None:
+        """A stored upload joins its counter session (counters.floor.Floor.document_added)."""
+        await self._run(lambda now: self.floor.document_added(session_id, subject, document, now))
+
     async def on_channel_chat(self, event: ChatEvent) -> None:
         """A person's line in a private channel: into the counter session's transcript."""
         await self._run(
@@ -197,7 +205,7 @@ class CounterHub:
                     staff=_party(event.staff),
                 )
             elif isinstance(event, CallClosed):
-                call = calls.session_closed(hall_id, event.session_id)
+                call = calls.session_closed(hall_id, event.session_id, event.reason)
             else:
                 call = calls.staff_changed(hall_id, event.session_id, _party(event.staff))
             await call
