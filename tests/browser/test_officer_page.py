@@ -16,7 +16,7 @@ from tests.browser.staff_pages import (
 )
 from tests.e2e.server import running_server
 from tests.helpers import NIB_FORM
-from tests.support.browser import PHONE, serious_accessibility_problems
+from tests.support.browser import PHONE, serious_accessibility_problems, tiny_pdf, tiny_png
 from tests.support.waiting import wait_until
 
 HALL = "mpp-kendari"
@@ -271,3 +271,68 @@ async def test_the_console_calls_a_given_number_recalls_parks_unparks_and_transf
         assert errors == []
         await first.close()
         await second.close()
+
+
+async def test_the_officer_views_the_uploaded_documents_submits_and_the_citizen_gets_the_code(
+    tmp_path: Path,
+):
+    async with (
+        running_server(tmp_path / "data", counter_bots="never", max_speed_m_s=20.0) as server,
+        chromium() as browser,
+    ):
+        errors: list[str] = []
+        page = await new_page(browser, LAPTOP, errors)
+        await page.goto(server.base + "/officer")
+        await sign_in(page, server, "petugas1")
+        await page.click("#counters button[data-counter=P1]:not([disabled])")
+        await page.wait_for_selector("#counter[data-status=open]")
+
+        token = await server.citizen_token(str(NIB_FORM["nik"]), "Siti")
+        citizen = await server.join(HALL, token)
+        await citizen.send(type="ticket_take", service="NIB")
+        await citizen.next("ticket")
+        await page.wait_for_selector("#queue tr[data-number]", timeout=15_000)
+        await page.keyboard.press("n")
+        called = await citizen.next("called")
+        await citizen.walk_to(tuple(called["counter"]["position"]))
+        session = await citizen.next("counter_session")
+
+        form = {k: v for k, v in NIB_FORM.items() if k != "nik"}
+        await citizen.send(type="form_update", fields=form)
+        await citizen.next("form_result", lambda m: m["errors"] == {})
+        for requirement, body in (("ktp_el", tiny_png()), ("data_usaha", tiny_pdf())):
+            r = await server.http.put(
+                f"/api/v1/counter-sessions/{session['session_id']}/documents/{requirement}",
+                content=body,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            assert r.status_code == 201, r.text
+        await citizen.send(type="documents_show", requirements=["kontak"])
+
+        # The form as filled in (the NIK masked), the documents in the viewer.
+        await page.wait_for_function(
+            "document.getElementById('form')?.textContent.includes('Warung Sinar')"
+        )
+        form_text = await page.text_content("#form") or ""
+        assert "7471********0001" in form_text and "7471014101900001" not in form_text
+        await page.wait_for_selector("#documents li:nth-of-type(2)")
+        await page.click("#documents li:has-text('image/png') button")
+        await page.wait_for_function(
+            "document.querySelector('#viewer img')?.complete"
+            " && document.querySelector('#viewer img').naturalWidth === 2"
+        )
+        await page.click("#documents li:has-text('application/pdf') button")
+        await page.wait_for_selector("#viewer iframe[src^='blob:']")
+        assert await serious_accessibility_problems(page) == []
+
+        await page.click("#submit")
+        filed = await citizen.next("application_filed")
+        await page.wait_for_function(
+            f"document.getElementById('tracking')?.textContent.includes({json.dumps(filed['tracking_code'])})"
+        )
+        await page.click("#finish")
+        await page.click("#finish-go")
+        ended = await citizen.next("session_ended")
+        assert ended["outcome"] in ("served", "filed")
+        assert errors == []
+        await citizen.close()
