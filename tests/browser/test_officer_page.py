@@ -336,3 +336,30 @@ async def test_the_officer_views_the_uploaded_documents_submits_and_the_citizen_
         assert ended["outcome"] in ("served", "filed")
         assert errors == []
         await citizen.close()
+
+
+async def test_a_sign_in_that_lapses_while_the_console_is_open_is_renewed_over_it(
+    tmp_path: Path,
+):
+    """The token's time runs out with the console open: the sign-in comes over the
+    page, which keeps everything under it, and the counter is still open after."""
+    async with (
+        running_server(tmp_path / "data", counter_bots="never", token_ttl_s=15) as server,
+        chromium() as browser,
+    ):
+        errors: list[str] = []
+        page = await new_page(browser, LAPTOP, errors)
+        await page.goto(server.base + "/officer")
+        await sign_in(page, server, "petugas1")
+        await page.click("#counters button[data-counter=D4]:not([disabled])")
+        await page.wait_for_selector("#counter[data-status=open]")
+        await page.wait_for_selector(".overlay #signin", timeout=30_000)
+        assert await page.locator("#counter[data-status=open]").count() == 1  # kept under it
+        assert "habis" in (await page.text_content(".overlay .notice") or "")
+        assert await serious_accessibility_problems(page) == []
+        await sign_in(page, server, "petugas1")
+        await page.wait_for_selector(".overlay", state="detached")
+        # Still the counter's officer: a command on it is answered, not refused.
+        await page.click("#pause")
+        await page.wait_for_selector("#counter[data-status=paused]")
+        assert errors == []
