@@ -393,6 +393,23 @@ def create_app(settings: Settings) -> FastAPI:
         """The citizen app."""
         return built_page("index.html")
 
+    # The staff pages and the wall board: each checks the token's role itself,
+    # and every call it makes is role-checked by the server.
+    @app.get("/officer", include_in_schema=False)
+    async def officer_page() -> HTMLResponse:
+        """The officer console."""
+        return built_page("officer.html")
+
+    @app.get("/supervisor", include_in_schema=False)
+    async def supervisor_page() -> HTMLResponse:
+        """The supervisor dashboard."""
+        return built_page("supervisor.html")
+
+    @app.get("/board", include_in_schema=False)
+    async def board_page() -> HTMLResponse:
+        """The public "now serving" board (no sign-in)."""
+        return built_page("board.html")
+
     for prefix, versions in mounts.items():
         static = VersionedStaticFiles(
             directory=versions.directory, versions=versions, mounts=mounts

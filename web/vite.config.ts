@@ -18,6 +18,9 @@ export default defineConfig({
     rollupOptions: {
       input: {
         index: here("index.html"),
+        officer: here("officer.html"),
+        supervisor: here("supervisor.html"),
+        board: here("board.html"),
       },
     },
   },
