@@ -69,7 +69,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -133,8 +133,8 @@ _WATCH = """
 
 
 def start_server(kind: str, citizens: int, work: Path, tree: str | None) -> Server:
-    """``hall-server serve --demo`` on a free port with a fresh data directory;
-    ``tree``: that source tree's code (the baseline) with this environment."""
+    """``hall-server serve --demo`` on a free port with a fresh data directory (started,
+    not yet ready); ``tree``: that source tree's code (the baseline) with this environment."""
     data = Path(tempfile.mkdtemp(prefix=f"{kind}-{citizens}-", dir=work))
     port = free_port()
     env = {**os.environ, "HALL_LOG_LEVEL": "WARNING"}
@@ -145,7 +145,6 @@ def start_server(kind: str, citizens: int, work: Path, tree: str | None) -> Serv
     cmd += ["--demo-citizens", str(citizens), "--port", str(port), "--data-dir", str(data)]
     server = Server(cmd, env, port, data / "server.log", cwd=tree or str(ROOT))
     server.data_dir = data
-    server.wait_ready()
     return server
 
 
@@ -378,62 +377,68 @@ async def idle(browser: Any, base: str, kind: str, seconds: float) -> dict[str, 
 # ----------------------------------------------------------------- the runs
 
 
-def _order(runs: int) -> Iterator[tuple[int, str]]:
-    """new, old; old, new; ...: neither page always goes first."""
+def _order(runs: int, pages: list[str]) -> Iterator[tuple[int, str]]:
+    """app, old; old, app; ...: neither page always goes first."""
     for i in range(runs):
-        pair = ("app", "old") if i % 2 == 0 else ("old", "app")
-        for kind in pair:
+        for kind in pages if i % 2 == 0 else reversed(pages):
             yield i, kind
 
 
 async def measure(args: argparse.Namespace, work: Path) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
-    report: dict[str, Any] = {"runs": {"app": [], "old": []}, "idle": {"app": [], "old": []}}
+    names = [*args.pages, *args.variants]
+    report: dict[str, Any] = {
+        "runs": {name: [] for name in names},
+        "idle": {name: [] for name in args.pages},
+    }
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         report["chromium"] = browser.version
-        servers = {
-            "app": start_server("app", args.citizens, work, None),
-            "old": start_server("old", args.citizens, work, args.old_tree),
-        }
-        _note(f"servers ready ({args.citizens} demo citizens)")
-        try:
-            for i, kind in _order(args.runs):
-                load = Load()
-                load.start()
-                try:
-                    run = await cold_and_return(browser, servers[kind].base, kind)
-                except Exception as exc:  # a run that fails is reported, not fatal
-                    run = {"error": f"{type(exc).__name__}: {exc}"[:300]}
-                run["load"] = load.stop()
-                report["runs"][kind].append(run)
-                _progress(f"run {i + 1} {kind}", run)
-        finally:
-            for server in servers.values():
-                server.stop()
-        if args.idle_s > 0:
-            servers = {
-                "app": start_server("app", args.idle_citizens, work, None),
-                "old": start_server("old", args.idle_citizens, work, args.old_tree),
-            }
-            _note(f"servers ready ({args.idle_citizens} demo citizens)")
-            try:
-                for i, kind in _order(args.idle_runs):
-                    load = Load()
-                    load.start()
-                    try:
-                        run = await idle(browser, servers[kind].base, kind, args.idle_s)
-                    except Exception as exc:
-                        run = {"error": f"{type(exc).__name__}: {exc}"[:300]}
-                    run["load"] = load.stop()
-                    report["idle"][kind].append(run)
-                    _progress(f"idle {i + 1} {kind}", run)
-            finally:
-                for server in servers.values():
-                    server.stop()
+
+        async def visits(base: str, kind: str) -> dict[str, Any]:
+            return await cold_and_return(browser, base, kind)
+
+        async def idling(base: str, kind: str) -> dict[str, Any]:
+            return await idle(browser, base, kind, args.idle_s)
+
+        await phase(args, work, args.citizens, args.runs, visits, report["runs"])
+        if args.idle_s > 0:  # the variants differ in loading only: not idling
+            await phase(args, work, args.idle_citizens, args.idle_runs, idling, report["idle"])
         await browser.close()
     return report
+
+
+async def phase(
+    args: argparse.Namespace,
+    work: Path,
+    citizens: int,
+    runs: int,
+    one: Callable[[str, str], Awaitable[dict[str, Any]]],
+    into: dict[str, list[dict[str, Any]]],
+) -> None:
+    """Servers with ``citizens`` demo citizens for the pages of ``into``, then
+    ``runs`` alternated runs of each."""
+    trees: dict[str, str | None] = {"app": None, "old": args.old_tree, **args.variants}
+    names = list(into)
+    servers = {name: start_server(name, citizens, work, trees[name]) for name in names}
+    try:
+        for server in servers.values():
+            server.wait_ready()
+        _note(f"servers ready ({citizens} demo citizens)")
+        for i, name in _order(runs, names):
+            load = Load()
+            load.start()
+            try:
+                run = await one(servers[name].base, "old" if name == "old" else "app")
+            except Exception as exc:  # a run that fails is reported, not fatal
+                run = {"error": f"{type(exc).__name__}: {exc}"[:300]}
+            run["load"] = load.stop()
+            into[name].append(run)
+            _progress(f"run {i + 1} {name}", run)
+    finally:
+        for server in servers.values():
+            server.stop()
 
 
 def _progress(what: str, run: dict[str, Any]) -> None:
@@ -471,9 +476,9 @@ def _stats(values: list[float]) -> dict[str, float] | None:
 
 def summarise(report: dict[str, Any]) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for kind in ("app", "old"):
+    for kind in report["runs"]:
         ok = [r for r in report["runs"][kind] if "error" not in r]
-        idle_ok = [r for r in report["idle"][kind] if "error" not in r]
+        idle_ok = [r for r in report["idle"].get(kind, []) if "error" not in r]
         out[kind] = {
             "cold_http_kb": _stats([r["cold"]["http_bytes"] / KB for r in ok]),
             "cold_ws_kb": _stats([r["cold"]["ws_bytes"] / KB for r in ok]),
@@ -486,7 +491,7 @@ def summarise(report: dict[str, Any]) -> dict[str, Any]:
             "others_pct": _stats([r["load"]["others_pct"] for r in ok + idle_ok]),
             "failed": len(report["runs"][kind])
             - len(ok)
-            + len(report["idle"][kind])
+            + len(report["idle"].get(kind, []))
             - len(idle_ok),
         }
     return out
@@ -514,16 +519,21 @@ def _cell(s: dict[str, float] | None, digits: int) -> str:
 
 
 def table(summary: dict[str, Any]) -> str:
+    titles = {"app": "citizen app", "old": "today's page (baseline)"}
+    names = sorted(summary, key=lambda n: (n == "old", n != "app", n))
     lines = [
-        "| median (min-max) | citizen app | today's page (baseline) | target | app meets it |",
-        "|---|---:|---:|---:|---|",
+        "| median (min-max) | "
+        + " | ".join(titles.get(n, n) for n in names)
+        + " | target | app meets it |",
+        "|---|" + "---:|" * len(names) + "---:|---|",
     ]
     for key, label, digits in ROWS:
-        app, old = summary["app"].get(key), summary["old"].get(key)
+        cells = [_cell(summary[n].get(key), digits) for n in names]
+        app = summary.get("app", {}).get(key)
         target = TARGETS.get(key)
         met = "-" if target is None or app is None else ("yes" if app["median"] <= target else "no")
         goal = "-" if target is None else f"<= {target:g}"
-        lines.append(f"| {label} | {_cell(app, digits)} | {_cell(old, digits)} | {goal} | {met} |")
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {goal} | {met} |")
     return "\n".join(lines)
 
 
@@ -539,7 +549,22 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--idle-citizens", type=int, default=60, help="demo citizens, idle runs")
     parser.add_argument("--idle-s", type=float, default=30.0, help="idle window (0: skip)")
     parser.add_argument("--idle-runs", type=int, help="idle runs per page (default --runs)")
+    parser.add_argument("--pages", default="app,old", help="which pages: app, old or both")
+    parser.add_argument(
+        "--variant",
+        action="append",
+        default=[],
+        metavar="NAME=DIR",
+        help="also the app as served by source tree DIR (built), first and returning visits only",
+    )
     args = parser.parse_args(argv)
+    args.pages = [p for p in args.pages.split(",") if p]
+    if not args.pages or set(args.pages) - {"app", "old"}:
+        parser.error("--pages takes app, old or app,old")
+    args.variants = dict(v.split("=", 1) for v in args.variant if "=" in v)
+    for name, tree in args.variants.items():
+        if name in ("app", "old") or not (Path(tree) / "hall_server/webapp/index.html").exists():
+            parser.error(f"--variant {name}={tree}: a new name and a tree with a built app")
     args.idle_runs = args.idle_runs or args.runs
     if not (ROOT / "hall_server" / "webapp" / "index.html").exists():
         parser.error("the citizen app is not built: run `make web`")
@@ -564,6 +589,8 @@ def main(argv: list[str] | None = None) -> int:
         "idle_s": args.idle_s,
         "runs": args.runs,
         "idle_runs": args.idle_runs,
+        "pages": args.pages,
+        "variants": args.variants,
     }
     report["started"] = started.isoformat()
     report["seconds"] = round((datetime.now(UTC) - started).total_seconds())
