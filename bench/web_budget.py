@@ -54,8 +54,13 @@ while it ran (all CPUs' process time minus this process and its children:
 the servers and the browser), in % of one core. Results go to
 ``bench/results/web-budget-<time>.json`` and a table is printed.
 
+``--variant NAME=DIR`` adds the app as another source tree serves it (its
+own built hall_server/webapp/) to the first and returning visits of the
+same run, e.g. to see what a change to how the app is served is worth.
+
     python -m bench.web_budget [--runs 5] [--old-tree /work/wt-oldpage]
-        [--citizens 30] [--idle-citizens 60] [--idle-s 30]
+        [--citizens 30] [--idle-citizens 60] [--idle-s 30] [--idle-runs N]
+        [--pages app,old] [--variant NAME=DIR ...]
 """
 
 from __future__ import annotations
