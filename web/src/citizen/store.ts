@@ -157,21 +157,66 @@ function keepApplication(app: KeptApplication): void {
   }
 }
 
+// Kept on the device so that a returning visit is usable before any
+// request comes back: the hall's addresses, its scene and the catalogue are
+// shown from here, then refreshed.
+function cached<T>(key: string): T | null {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw ? (JSON.parse(raw) as T) : null;
+  } catch {
+    return null;
+  }
+}
+
+function cache(key: string, value: unknown): void {
+  try {
+    localStorage.setItem(key, JSON.stringify(value));
+  } catch {
+    /* private mode or full: the next visit fetches again */
+  }
+}
+
 export async function loadServices(): Promise<void> {
+  const key = `hall.services.${lang.value}`;
+  const kept = cached<Service[]>(key);
+  if (kept && services.value.length === 0) services.value = kept;
   const out = await api<{ services: Service[] }>(`/api/v1/services?lang=${lang.value}`);
   services.value = out.services;
+  cache(key, out.services);
+}
+
+function guestName(): string {
+  return `${translate(T, "guest", {}, "id")} ${100 + Math.floor(Math.random() * 900)}`;
 }
 
 export async function start(): Promise<void> {
-  const halls = await api<HallInfo[]>("/api/v1/halls");
   const wanted = new URLSearchParams(location.search).get("hall");
+  const kept = cached<HallInfo>("hall.info");
+  if (kept && (!wanted || kept.id === wanted)) {
+    // A returning visit: connect at once with what was kept; refresh behind.
+    hall.value = kept;
+    scene.value = cached<Scene>(`hall.scene.${kept.id}`);
+    if (!auth.value) keep(await guestToken(kept.id, guestName()));
+    connectHall();
+  }
+  const halls = await api<HallInfo[]>("/api/v1/halls");
   const info = halls.find((h) => h.id === wanted) ?? halls[0];
   if (!info) return;
+  const fresh = hall.value?.id !== info.id;
   hall.value = info;
-  void loadServices().catch(complain);
-  scene.value = await api<Scene>(info.scene_url);
-  if (!auth.value) keep(await guestToken(info.id, `${translate(T, "guest", {}, "id")} ${100 + Math.floor(Math.random() * 900)}`));
-  connectHall();
+  cache("hall.info", info);
+  // The scene (for the plan) and the guest token travel together; the socket
+  // opens as soon as there is a token, without waiting for the scene.
+  const sceneLoad = api<Scene>(info.scene_url).then((s) => {
+    scene.value = s;
+    cache(`hall.scene.${info.id}`, s);
+  });
+  if (fresh) {
+    if (!auth.value) keep(await guestToken(info.id, guestName()));
+    connectHall();
+  }
+  await sceneLoad;
 }
 
 export function connectHall(): void {
