@@ -108,30 +108,34 @@ def header_of_updates(tick: int, n_updated: int) -> bytes:
 
 
 def update_frames(
-    tick: int, updates: NDArray[np.void], counts: NDArray[np.int64]
+    tick: int, records: NDArray[np.void], taken: NDArray[np.int32], counts: NDArray[np.int64]
 ) -> tuple[bytes, NDArray[np.int64]]:
     """The frames of updates only of many viewers at once, back to back in one bytes.
 
-    ``updates`` holds every viewer's records (12-byte items) in viewer order,
-    ``counts[i]`` of them for viewer ``i``. Returns the bytes and where each
-    viewer's frame ends: viewer ``i``'s is ``out[ends[i - 1] : ends[i]]``, empty
-    when it has no update (the same bytes as :func:`header_of_updates` + records).
-    One buffer and one copy instead of a header and a join per viewer.
+    ``records``: every avatar's record (12-byte items, by slot); ``taken``: the
+    slots every viewer is sent, in viewer order, ``counts[i]`` of them for
+    viewer ``i``. Returns the bytes and where each viewer's frame ends: viewer
+    ``i``'s is ``out[ends[i - 1] : ends[i]]``, empty when it has no update (the
+    same bytes as :func:`header_of_updates` + its records). One gather and one
+    copy for all viewers instead of a header and a join per viewer.
     """
     has = counts > 0
     units = counts + has  # a frame is its header and its records, all 12 bytes
     ends = np.cumsum(units)
-    out = np.empty(int(ends[-1]) if len(ends) else 0, dtype="V12")
+    total = int(ends[-1]) if len(ends) else 0
     head_at = (ends - units)[has]
     headers = np.zeros(len(head_at), dtype=HEADER)
     headers["kind"] = KIND_SNAPSHOT
     headers["tick"] = tick & 0xFFFFFFFF
     headers["n_updated"] = counts[has]
-    body = np.ones(len(out), dtype=np.bool_)
+    # what goes at each 12 bytes of the output: a record by slot, or a header after them
+    source = np.concatenate((records, headers.view("V12")))
+    which = np.empty(total, dtype=np.intp)
+    body = np.ones(total, dtype=np.bool_)
     body[head_at] = False
-    out[head_at] = headers.view("V12")
-    out[body] = updates
-    return out.tobytes(), ends * RECORD_SIZE
+    which[body] = taken
+    which[head_at] = np.arange(len(records), len(source))
+    return source.take(which).tobytes(), ends * RECORD_SIZE
 
 
 @dataclass(frozen=True, slots=True)

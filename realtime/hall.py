@@ -487,7 +487,7 @@ class Hall:
         np.cumsum(send, out=sent[1:])
         counts = (sent[starts + sizes] - sent[starts]).astype(np.int64)
         # Every viewer's frame of updates only, cut from one buffer: the usual frame.
-        buf, stops = codec.update_frames(tick, records.take(flat[send]), counts)
+        buf, stops = codec.update_frames(tick, records, flat[send], counts)
         fresh = self._entered_records(viewers, changes, flat, sizes, send, records)
         special = [
             i
@@ -513,6 +513,7 @@ class Hall:
             )
         )
         stops_list = stops.tolist()
+        avatars = self._avatars
         counts_list = counts.tolist()
         for i in special:
             av = viewers[i]
@@ -532,7 +533,7 @@ class Hall:
                     left=self.ids[left] if len(left) else None,
                 )
             if len(came):
-                profiles = ",".join(self._avatars[s].profile_json for s in came.tolist())
+                profiles = ",".join([avatars[s].profile_json for s in came.tolist()])
                 self._queue(av.avatar_id, '{"type":"profiles","avatars":[' + profiles + "]}")
             frames[av.avatar_id] = frame
         self._end_tick()
@@ -679,7 +680,8 @@ class Hall:
             cells, cell_row = np.unique(self.cell[slots], return_inverse=True)
             cand, lens = _hood_candidates(by_cell, bounds, self.grid.hood_index[cells], cap)
             width = cand.shape[1]
-            pos = np.concatenate((self.pos, np.zeros((1, 2))))
+            # padding (slot ``cap``) stands at infinity: its distance is inf, never chosen
+            pos = np.concatenate((self.pos, np.full((1, 2), np.inf)))
             cx, cy = pos[cand, 0], pos[cand, 1]  # (cells, width) each
             own = self.pos[slots]
             d2 = cx[cell_row]
@@ -690,7 +692,6 @@ class Hall:
             np.square(dy, out=dy)
             d2 += dy
             n_real = lens[cell_row]
-            d2[np.arange(width) >= n_real[:, None]] = np.inf
             # itself and its pins are added apart: never chosen among the candidates
             live = self.body & self.active
             room = np.full(n, k, dtype=np.int64)
