@@ -7,7 +7,7 @@ UV := .tools/bin/uv
 export UV_PYTHON_DOWNLOADS := never
 export UV_PYTHON := $(PYTHON)
 
-.PHONY: run test lint sync bench clean
+.PHONY: run test lint sync web bench clean
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -16,20 +16,30 @@ $(UV):
 sync: $(UV)
 	$(UV) sync --frozen
 
-run: sync
+# The web pages (TypeScript, web/) are built with the locked npm packages
+# into hall_server/webapp/, which the hall serves.
+web/node_modules/.package-lock.json: web/package-lock.json
+	cd web && npm ci --no-audit --no-fund
+
+web: web/node_modules/.package-lock.json
+	cd web && npm run build
+
+run: sync web
 	.venv/bin/hall-server serve --demo
 
-test: sync
+test: sync web
 	sh scripts/install-test-services.sh
+	cd web && npm run typecheck && npm test
 	.venv/bin/python -m pytest
 
-lint: sync
+lint: sync web
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/mypy
+	cd web && npm run typecheck
 
 bench: sync
 	.venv/bin/python -m bench.run
 
 clean:
-	rm -rf .venv .tools
+	rm -rf .venv .tools web/node_modules hall_server/webapp

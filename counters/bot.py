@@ -10,15 +10,30 @@ hear back. It never promises what only an officer may decide.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from counters.catalogue import BotCapability, Catalogue
 from counters.desk import Application, CounterSession
+from counters.forms import checklist, missing
 
 #: A message in both languages.
 Said = dict[str, str]
+
+#: What a citizen's chat line asks about, by its words in either language (first match wins).
+_TOPICS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (topic, re.compile(r"\b(" + words + r")", re.IGNORECASE))
+    for topic, words in (
+        ("complaints", "adu|keluh|lapor|pungli|calo|complain|report|bribe|broker"),
+        ("fee", "biaya|bayar|tarif|harga|gratis|ongkos|fee|cost|pay|price|free|charge"),
+        ("time", "berapa lama|lama|kapan|berapa hari|waktu|selesai|how long|when|days|time"),
+        ("product", "hasil|produk|dapat apa|product|receive"),
+        ("officer", "petugas|manusia|pegawai|officer|human|person|staff"),
+        ("steps", "langkah|cara|bagaimana|prosedur|alur|steps|how|procedure"),
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +146,115 @@ class BotClerk:
             {
                 "id": "Dokumen yang masih diperlukan: " + "; ".join(t.id for t in named) + ".",
                 "en": "Documents still needed: " + "; ".join(t.en for t in named) + ".",
+            }
+        ]
+
+    def answer(self, session: CounterSession, text: str) -> list[Said]:
+        """A reply to the citizen's chat line: a person at a counter is never left unanswered.
+
+        The bot understands a few topics of the Standar Pelayanan by their words
+        (fee, time, product, complaints, steps, an officer); anything else it
+        answers with what the case still needs, by the form's labels and the
+        documents' names, never by internal ids.
+        """
+        service = self.catalogue.service(session.service)
+        standar = service.standar
+        topic = next((t for t, words in _TOPICS if words.search(text)), None)
+        if topic == "fee":
+            return [{"id": f"Biaya: {standar.fee.text.id}", "en": f"Fee: {standar.fee.text.en}"}]
+        if topic == "time":
+            completion = standar.completion.text
+            return [
+                {"id": f"Jangka waktu: {completion.id}", "en": f"Time to complete: {completion.en}"}
+            ]
+        if topic == "product":
+            return [
+                {
+                    "id": f"Hasil layanan: {standar.product.id}",
+                    "en": f"Product: {standar.product.en}",
+                }
+            ]
+        if topic == "complaints":
+            return [
+                {
+                    "id": f"Pengaduan: {standar.complaints.id}",
+                    "en": f"Complaints: {standar.complaints.en}",
+                }
+            ]
+        if topic == "steps":
+            steps = list(enumerate(standar.steps, start=1))
+            return [
+                {
+                    "id": "Langkah: " + " ".join(f"{n}. {s.id}" for n, s in steps),
+                    "en": "Steps: " + " ".join(f"{n}. {s.en}" for n, s in steps),
+                }
+            ]
+        if topic == "officer":
+            if not self.can_file(session):
+                return self.needs_officer_now(session)
+            return [
+                {
+                    "id": "Saya asisten virtual dan dapat menyelesaikan layanan ini dengan Anda di"
+                    " sini; petugas dapat mengambil alih kapan saja, dengan seluruh isian Anda.",
+                    "en": "I am the virtual assistant and can complete this service with you here;"
+                    " an officer can take over at any time, with everything you entered.",
+                }
+            ]
+        return self.still_needed(session)
+
+    def still_needed(self, session: CounterSession) -> list[Said]:
+        """What the case lacks: form fields by their labels, documents by their names."""
+        service = self.catalogue.service(session.service)
+        variant = session.form.get("variant")
+        fields = [
+            f.label
+            for f in service.fields_for(variant)
+            if f.required and f.name not in session.form and f.name != "nik"
+        ]
+        documents = [r.text for r in missing(checklist(service, session.provided, variant=variant))]
+        if not fields and not documents:
+            return [
+                {
+                    "id": "Isian dan dokumen Anda sudah lengkap.",
+                    "en": "Your form and documents are complete.",
+                }
+            ]
+        lines: list[Said] = []
+        if fields:
+            lines.append(
+                {
+                    "id": "Isian yang masih perlu diisi: " + "; ".join(t.id for t in fields) + ".",
+                    "en": "Form fields still to fill in: " + "; ".join(t.en for t in fields) + ".",
+                }
+            )
+        if documents:
+            lines.append(
+                {
+                    "id": "Dokumen yang masih diperlukan (unggah foto atau PDF): "
+                    + "; ".join(t.id for t in documents)
+                    + ".",
+                    "en": "Documents still needed (upload a photo or a PDF): "
+                    + "; ".join(t.en for t in documents)
+                    + ".",
+                }
+            )
+        lines.append(
+            {
+                "id": "Anda juga dapat bertanya tentang biaya, waktu, langkah, hasil layanan"
+                " atau pengaduan.",
+                "en": "You can also ask about the fee, the time, the steps, the product or"
+                " complaints.",
+            }
+        )
+        return lines
+
+    def needs_officer_now(self, session: CounterSession) -> list[Said]:
+        return [
+            {
+                "id": "Layanan ini harus diputuskan petugas. Saya dapat membantu mengisi dan"
+                " menyiapkan berkas Anda sampai petugas tersedia.",
+                "en": "An officer must decide this service. I can help you fill in the form and"
+                " prepare your documents until an officer is available.",
             }
         ]
 

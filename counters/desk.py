@@ -18,8 +18,10 @@ from typing import Any
 
 from counters.catalogue import Catalogue, Service
 from counters.forms import FormInvalid, checklist, missing, validate_form
-from hall_server.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hall_server.errors import Conflict, Forbidden, InvalidInput, LimitExceeded, NotFound
 
+#: Documents one counter session takes (a service asks for a handful; this bounds storage).
+MAX_DOCUMENTS = 32
 OUTCOMES = ("served", "referred", "rejected", "filed", "citizen_left", "returned")
 #: Who may be represented in an *on behalf of* filing, and by whom (docs/protocol.md 11.1).
 RELATIONSHIPS = ("parent_of_child", "family_member", "power_of_attorney")
@@ -60,6 +62,8 @@ class CounterSession:
     verified: bool = False
     #: set when the citizen files for someone else: ``relationship`` and ``nik_masked``
     on_behalf: dict[str, str] | None = None
+    #: documents uploaded in this session: ``{document_id, requirement, media_type, size}``
+    documents: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def by_bot(self) -> bool:
@@ -237,12 +241,33 @@ class Desk:
     def show(self, session_id: str, actor: str, requirement_ids: list[str], now: float) -> None:
         """The citizen showed these documents (the officer or bot ticks them)."""
         session = self.get(session_id)
-        known = {r.id for r in self.catalogue.service(session.service).standar.requirements}
-        unknown = [r for r in requirement_ids if r not in known]
-        if unknown:
-            raise InvalidInput(f"unknown requirement {unknown[0][:40]!r}", code="bad_value")
+        self._check_requirements(session, requirement_ids)
         session.provided.update(requirement_ids)
         self._emit("documents_shown", session, actor, now, requirements=sorted(requirement_ids))
+
+    def add_document(
+        self, session_id: str, actor: str, document: Mapping[str, Any], now: float
+    ) -> CounterSession:
+        """The citizen uploaded a document for a requirement: it counts as shown.
+
+        ``document`` is :meth:`counters.documents.DocumentInfo.to_json` plus
+        ``sha256`` (audited, not listed to clients).
+        """
+        session = self.get(session_id)
+        requirement = str(document["requirement"])
+        self._check_requirements(session, [requirement])
+        if len(session.documents) >= MAX_DOCUMENTS:
+            raise LimitExceeded(
+                f"a counter session takes at most {MAX_DOCUMENTS} documents",
+                code="too_many_documents",
+            )
+        listed = {k: document[k] for k in ("document_id", "requirement", "media_type", "size")}
+        session.documents.append(listed)
+        session.provided.add(requirement)
+        self._emit(
+            "document_uploaded", session, actor, now, **listed, sha256=document.get("sha256")
+        )
+        return session
 
     def declare_on_behalf(
         self,
@@ -351,6 +376,18 @@ class Desk:
         )
         self._emit("session_ended", session, actor, now, outcome=outcome, reason=reason)
         return session
+
+    def check_requirement(self, session_id: str, requirement: str) -> CounterSession:
+        """The open session, if ``requirement`` is one of its service's (else ``bad_value``)."""
+        session = self.get(session_id)
+        self._check_requirements(session, [requirement])
+        return session
+
+    def _check_requirements(self, session: CounterSession, requirement_ids: list[str]) -> None:
+        known = {r.id for r in self.catalogue.service(session.service).standar.requirements}
+        unknown = [r for r in requirement_ids if r not in known]
+        if unknown:
+            raise InvalidInput(f"unknown requirement {unknown[0][:40]!r}", code="bad_value")
 
     def events_to_send(self) -> list[DeskEvent]:
         out, self._events = self._events, []

@@ -24,9 +24,10 @@ but drain all the same: the cores may have queued audit events.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,7 +68,7 @@ from counters.tickets import (
     TicketState,
     local_day,
 )
-from hall_server.errors import Forbidden, HallError, InvalidInput, NotFound
+from hall_server.errors import Conflict, Forbidden, HallError, InvalidInput, NotFound
 from scenes.model import Counter, heading
 
 BOT_POLICIES = ("always", "off_hours", "never")
@@ -140,9 +141,13 @@ class Floor:
         self._absent_since: dict[str, float] = {}  # ticket id -> citizen gone since
         self._officer_gone_since: dict[str, float] = {}  # counter id -> officer gone since
         self._pins: dict[int, tuple[int, ...]] = {}  # citizen avatar -> staff always in view
+        #: sessions whose citizen was offered a call (a person staffs them)
+        self._calls_offered: set[str] = set()
         #: account -> on-behalf declarations (restored from the audit log): shown to
         #: the officer who reviews, a signal of someone filing for many people
         self._on_behalf_counts: dict[str, int] = {}
+        #: counters a supervisor closed: no bot staffs them until one is opened again
+        self._held: set[str] = set()
         self.lanes = Lanes(counters, catalogue.codes)
         self.demo = (
             DemoCitizens(
@@ -514,6 +519,7 @@ class Floor:
                 self.desk.hand_over(session.session_id, actor.ref, now)
         self._officers[counter_id] = avatar_id
         self._officer_gone_since.pop(counter_id, None)
+        self._held.discard(counter_id)  # an officer opening it ends a supervisor's hold
         self._bot_leaves(counter_id)
         session = self.desk.for_counter(counter_id)
         if session is not None:
@@ -540,9 +546,19 @@ class Floor:
             self._channels[session.session_id] = channel
         elif channel is not None:
             self.seat.add_to_channel(channel, avatar_id)
-        self._out.calls.append(
-            CallStaffChanged(session.session_id, CallParty(ref, kind, avatar_id))
-        )
+        offered = session.session_id in self._calls_offered
+        if kind == "bot":
+            # No voice with a bot: the officer's call ends with them (docs/protocol.md 13.1).
+            if offered:
+                self._calls_offered.discard(session.session_id)
+                self._out.calls.append(CallClosed(session.session_id, reason="officer_left"))
+        elif offered:
+            self._out.calls.append(
+                CallStaffChanged(session.session_id, CallParty(ref, kind, avatar_id))
+            )
+        else:
+            # A person takes over from a bot (or comes back after a restart): now a call.
+            self._offer_call(session, avatar_id)
         self._tell_session(session)
 
     def _finish(
@@ -589,7 +605,9 @@ class Floor:
         changed wait estimates, the demo crowd and the board, in that order.
         """
         now = self._at(now)
-        if self.policy.bots == "off_hours":
+        if self.policy.bots != "always":
+            # off_hours: bots come and go with the hours; never (set at run time): a bot
+            # that finished its last citizen leaves.
             self._staff_with_bots(now)
         self.engine.tick(now)
         self._watch_officers(now)
@@ -735,22 +753,36 @@ class Floor:
         staff = self._bots.get(counter.id) if session.by_bot else self._officers.get(counter.id)
         if citizen is not None and staff is not None:
             self._channels[session.session_id] = self.seat.open_channel(staff, [citizen])
-        if citizen is not None:
-            self._out.calls.append(
-                CallOpened(
-                    session.session_id,
-                    session.ticket_id,
-                    counter.id,
-                    CallParty(ticket.citizen_ref, "citizen", citizen),
-                    CallParty(session.staffed_by, "bot" if session.by_bot else "officer", staff),
-                )
-            )
+        if not session.by_bot:
+            self._offer_call(session, staff)
         self._tell_session(session)
         if session.by_bot and not ticket.citizen_ref.startswith("sim:"):
             self._bot_says(session, self.clerk.greet(session, nik_verified=verified))
 
+    def _offer_call(self, session: CounterSession, staff: int | None) -> None:
+        """A person staffs the session: offer the citizen a call (consent asked first).
+
+        Only a person talks: with a bot the citizen is never invited, so nobody is
+        asked to speak to no one, and nothing is recorded (issue 11).
+        """
+        citizen = self.seat.avatar_of(session.citizen_ref)
+        if citizen is None or session.citizen_ref.startswith("sim:"):
+            return
+        self._calls_offered.add(session.session_id)
+        self._out.calls.append(
+            CallOpened(
+                session.session_id,
+                session.ticket_id,
+                session.counter_id,
+                CallParty(session.citizen_ref, "citizen", citizen),
+                CallParty(session.staffed_by, "officer", staff),
+            )
+        )
+
     def _close_session(self, session: CounterSession) -> None:
-        self._out.calls.append(CallClosed(session.session_id))
+        if session.session_id in self._calls_offered:
+            self._calls_offered.discard(session.session_id)
+            self._out.calls.append(CallClosed(session.session_id))
         self._out.sessions[session.session_id] = session
         channel = self._channels.pop(session.session_id, None)
         if channel is not None:
@@ -804,6 +836,47 @@ class Floor:
                     self.seat.say(bot, channel, line["id"][:500], line["en"][:500])
                 )
 
+    # ------------------------------------------------------------ documents
+
+    def document_session(self, session_id: str, subject: str, requirement: str) -> CounterSession:
+        """The open session ``subject`` uploads a document for ``requirement`` to.
+
+        Checked before the file is read or stored, and again when it is added.
+        Someone else's session answers as one that does not exist.
+        """
+        session = self.desk.sessions.get(session_id)
+        if session is None or session.state != "open" or session.citizen_ref != subject:
+            raise NotFound("no open counter session of yours with this id", code="unknown_session")
+        self._require_verified(session)
+        return self.desk.check_requirement(session_id, requirement)
+
+    def document_added(
+        self, session_id: str, subject: str, document: Mapping[str, Any], now: float
+    ) -> None:
+        """A stored upload joins its session: the requirement counts as shown (as with
+        ``documents_show``), citizen and staff get the session, and a bot files when the
+        case is complete."""
+        now = self._at(now)
+        session = self.document_session(session_id, subject, str(document["requirement"]))
+        self.desk.add_document(session_id, subject, document, now)
+        self._role(subject, "citizen")
+        self._tell_session(session)
+        if session.by_bot:
+            self._bot_try_submit(session, now)
+
+    def may_view_documents(self, session_id: str, subject: str, role: str) -> bool:
+        """Staff who may open this session's documents: a supervisor, or the officer
+        staffing the open session now."""
+        if role == "supervisor":
+            return True
+        session = self.desk.sessions.get(session_id)
+        return (
+            role == "officer"
+            and session is not None
+            and session.state == "open"
+            and session.staffed_by == subject
+        )
+
     def channel_chat(self, channel: str, speaker_avatar: int, text: str, now: float) -> None:
         """A person's line in a counter session's channel goes into its transcript."""
         now = self._at(now)
@@ -818,6 +891,77 @@ class Floor:
             speaker = "officer"
         self.desk.say(session_id, speaker, text, now)
         self._out.sessions[session_id] = session
+        if speaker == "citizen" and session.by_bot:
+            # With a bot the page says "the assistant answers in the chat": it does.
+            self._bot_says(session, self.clerk.answer(session, text))
+
+    # ---------------------------------------------------------- supervisors
+
+    @property
+    def held(self) -> frozenset[str]:
+        """The counters a supervisor closed (no bot staffs them)."""
+        return frozenset(self._held)
+
+    def preset_staffing(self, *, bots: str | None, held: Iterable[str]) -> None:
+        """Before :meth:`restore`: the supervisors' run-time choices, from the audit log."""
+        if bots is not None:
+            self.policy = dataclasses.replace(self.policy, bots=bots)
+        self._held = {cid for cid in held if cid in self.counters}
+
+    def staff_names(self) -> dict[str, str]:
+        """Counter id -> display name of the officer staffing it (connected or in grace)."""
+        names = {}
+        for cid, avatar in self._officers.items():
+            try:
+                names[cid] = self.seat.identity_of(avatar).display_name
+            except HallError:
+                continue  # the avatar has left: the name is looked up elsewhere
+        return names
+
+    def supervisor_close(self, counter_id: str, actor: Actor, now: float) -> None:
+        """A supervisor closes a counter remotely; no bot takes it until it is opened again.
+
+        A counter holding a ticket cannot close (``counter_busy``): finish, park or
+        transfer first. An officer staffing it is told (``counter_state``).
+        """
+        now = self._at(now)
+        if counter_id not in self.counters:
+            raise NotFound("no such counter in this hall", code="unknown_counter")
+        state = self.engine.counters_by_id().get(counter_id)
+        if state is not None and state.ticket_id is not None:
+            raise Conflict("finish, park or transfer the current ticket first", code="counter_busy")
+        self._role(actor.ref, actor.role.value)
+        if state is not None and state.status is not CounterStatus.CLOSED:
+            self.engine.close_counter(counter_id, actor, now)
+        self._held.add(counter_id)
+        self._bot_leaves(counter_id)
+        self._officer_gone_since.pop(counter_id, None)
+        officer = self._officers.pop(counter_id, None)
+        self._absorb()
+        if officer is not None:
+            self._send(
+                officer,
+                views.counter_state(counter_id, self.engine.counters_by_id().get(counter_id)),
+            )
+
+    def supervisor_open(self, counter_id: str, now: float) -> None:
+        """A supervisor opens a counter remotely: the hold ends and, when bots are on
+        duty, a bot staffs it at once; otherwise it waits for an officer."""
+        now = self._at(now)
+        if counter_id not in self.counters:
+            raise NotFound("no such counter in this hall", code="unknown_counter")
+        self._held.discard(counter_id)
+        self._staff_with_bots(now)
+        self._absorb()
+
+    def set_bots(self, bots: str, now: float) -> None:
+        """When bots staff the counters no officer staffs, from now on (``always``,
+        ``off_hours``, ``never``; ``bad_value`` otherwise). A bot serving a citizen
+        finishes first."""
+        now = self._at(now)
+        self.policy = dataclasses.replace(self.policy, bots=bots)
+        self._staff_with_bots(now)
+        self._absorb()
 
     # --------------------------------------------------------------- bots
 
@@ -830,6 +974,8 @@ class Floor:
         """Bots take the idle counters nobody staffs, or leave them when not on duty."""
         on_duty = self._bots_on_duty(now)
         for cid in self._order:
+            if cid in self._held:
+                continue
             counter = self.counters[cid]
             state = self.engine.counters_by_id().get(cid)
             if state is not None and state.ticket_id is not None and not restarting:

@@ -107,6 +107,8 @@ class CallStaffChanged:
 @dataclass(frozen=True, slots=True)
 class CallClosed:
     session_id: str
+    #: ``session_ended``, or ``officer_left`` when a bot takes the session over
+    reason: str = "session_ended"
 
 
 CallEvent = CallOpened | CallStaffChanged | CallClosed

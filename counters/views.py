@@ -137,6 +137,8 @@ def session(
             for r, ok in checklist
         ],
         "on_behalf": _on_behalf(s),
+        # Uploaded files, to fetch at GET /api/v1/documents/{document_id} (owner and staff only).
+        "documents": [dict(d) for d in s.documents],
     }
     if for_staff:
         payload["identity"] = {"verified": verified, "on_behalf_filings": on_behalf_filings}

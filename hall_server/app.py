@@ -36,6 +36,8 @@ from hall_server.calls_setup import start_calls
 from hall_server.counters_setup import start_counters
 from hall_server.db.engine import create_engine, make_sessionmaker
 from hall_server.db.migrate import upgrade
+from hall_server.document_store import SqlDocumentStore
+from hall_server.documents_api import documents_router, start_document_sweep, stop_document_sweep
 from hall_server.error_texts import text_for
 from hall_server.errors import HallError, NotFound
 from hall_server.errors_api import errors_router
@@ -43,8 +45,11 @@ from hall_server.halls import HallSpec, build_runtime, identity_from_claims, loa
 from hall_server.handoff_api import handoff_router
 from hall_server.handoff_setup import Handoff
 from hall_server.journal import DatabaseJournal
+from hall_server.kpi_api import kpi_router
+from hall_server.kpi_live import start_kpi
 from hall_server.metrics import Metrics
 from hall_server.openapi import describe_errors
+from hall_server.paths_api import paths_router
 from hall_server.secrets import resolve_secret_key
 from hall_server.services_api import services_router
 from hall_server.settings import Settings
@@ -163,7 +168,12 @@ def create_app(settings: Settings) -> FastAPI:
                     on_filed=handoff.filed,
                 )
         app.state.counters = counter_hubs
+        app.state.kpi = await start_kpi(
+            counter_hubs, settings, sessions, metrics, app.state.catalogue
+        )
         app.state.calls = calls
+        app.state.documents = SqlDocumentStore(sessions, settings.document_retention_s)
+        document_sweep = start_document_sweep(app.state.documents, settings.recording_sweep_s)
 
         def authenticate(token: str) -> tuple[Identity, str | None]:
             claims = auth.verify(token)
@@ -196,6 +206,7 @@ def create_app(settings: Settings) -> FastAPI:
             yield
         finally:
             await calls.stop()  # ends every call (audit rows, recordings closed) first
+            await stop_document_sweep(document_sweep)
             for hub in counter_hubs.values():
                 await hub.stop()
             for runtime in runtimes.values():
@@ -224,6 +235,9 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(services_router())
     app.include_router(handoff_router())
     app.include_router(errors_router())
+    app.include_router(kpi_router())
+    app.include_router(documents_router())
+    app.include_router(paths_router())
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
@@ -362,13 +376,39 @@ def create_app(settings: Settings) -> FastAPI:
         return {"accepted": True}
 
     # Versioned URLs and cache headers: hall_server/web_assets.py.
-    web = Path(str(resources.files("hall_server") / "web"))
+    # The pages are built from web/ by `make web` (npm + Vite) into webapp/.
+    webapp = Path(str(resources.files("hall_server") / "webapp"))
     assets = Path(str(resources.files("scenes") / "assets"))
-    mounts = {"/web": Versions(web), "/assets": Versions(assets)}
+    mounts = {"/app": Versions(webapp), "/assets": Versions(assets)}
+
+    def built_page(name: str) -> HTMLResponse:
+        try:
+            html = (webapp / name).read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return HTMLResponse(_NOT_BUILT, status_code=503, headers={"Cache-Control": "no-store"})
+        return page(html, mounts)
 
     @app.get("/", include_in_schema=False)
     async def index() -> HTMLResponse:
-        return page((web / "index.html").read_text(encoding="utf-8"), mounts)
+        """The citizen app."""
+        return built_page("index.html")
+
+    # The staff pages and the wall board: each checks the token's role itself,
+    # and every call it makes is role-checked by the server.
+    @app.get("/officer", include_in_schema=False)
+    async def officer_page() -> HTMLResponse:
+        """The officer console."""
+        return built_page("officer.html")
+
+    @app.get("/supervisor", include_in_schema=False)
+    async def supervisor_page() -> HTMLResponse:
+        """The supervisor dashboard."""
+        return built_page("supervisor.html")
+
+    @app.get("/board", include_in_schema=False)
+    async def board_page() -> HTMLResponse:
+        """The public "now serving" board (no sign-in)."""
+        return built_page("board.html")
 
     for prefix, versions in mounts.items():
         static = VersionedStaticFiles(
@@ -376,6 +416,11 @@ def create_app(settings: Settings) -> FastAPI:
         )
         app.mount(prefix, static, name=prefix.strip("/"))
     return app
+
+
+_NOT_BUILT = """<!doctype html><html lang="en"><meta charset="utf-8"><title>Not built</title>
+<p>The web pages are not built. Run <code>make web</code> (or <code>make run</code>), which
+needs Node.js and npm.</p></html>"""
 
 
 def _spec(request: Request, hall_id: str) -> HallSpec:
@@ -445,7 +490,7 @@ def _install_request_metrics(app: FastAPI) -> None:
         template = getattr(route, "path", None)
         if template is None:  # static mounts: name the mount, never the full URL
             first = request.url.path.split("/")[1] if request.url.path != "/" else ""
-            template = f"/{first}/*" if first in ("assets", "web", "docs-assets") else "unmatched"
+            template = f"/{first}/*" if first in ("assets", "app", "docs-assets") else "unmatched"
         metrics: Metrics | None = getattr(request.app.state, "metrics", None)
         if metrics is not None:
             metrics.http_requests.labels(template, str(response.status_code)).inc()

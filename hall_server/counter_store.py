@@ -160,6 +160,38 @@ class CounterStore:
         if queued and self._on_filed is not None:
             self._on_filed()
 
+    async def staffing(self) -> tuple[str | None, set[str]]:
+        """The supervisors' latest bot staffing (None: never set) and the counters they
+        hold closed, from this hall's audit log (``bot_staffing_set``, ``counter_hold``)."""
+        async with self._sessions() as db:
+            rows = (
+                await db.execute(
+                    select(AuditRow.action, AuditRow.details)
+                    .where(
+                        AuditRow.hall_id == self.hall_id,
+                        AuditRow.action.in_(("bot_staffing_set", "counter_hold")),
+                    )
+                    .order_by(AuditRow.id)
+                )
+            ).all()
+        bots: str | None = None
+        held: set[str] = set()
+        for action, details in rows:
+            if action == "bot_staffing_set":
+                bots = str(details.get("bots"))
+            elif details.get("held"):
+                held.add(str(details.get("counter")))
+            else:
+                held.discard(str(details.get("counter")))
+        return bots, held
+
+    async def note(
+        self, at: float, actor_role: str, actor: str, action: str, **details: Any
+    ) -> None:
+        """Append one audit row of a supervisor's act that is not a queue event."""
+        async with self._sessions.begin() as db:
+            db.add(self._audit(at, actor_role, actor, action, details=_plain(details)))
+
     async def audit(self, *, ticket_id: str | None = None) -> list[AuditRow]:
         async with self._sessions() as db:
             query = select(AuditRow).where(AuditRow.hall_id == self.hall_id)

@@ -16,6 +16,7 @@ from counters.handoff import backoffice_kinds
 from counters.tickets import QueueRules, ServiceRule
 from hall_server.counter_store import CounterStore
 from hall_server.halls import HallSpec
+from hall_server.localtime import hall_zone, utc_offset_s
 from hall_server.settings import Settings
 from realtime.bus import Bus
 from realtime.calls.manager import CallManager
@@ -33,6 +34,8 @@ def queue_rules(catalogue: Catalogue, settings: Settings | None = None) -> Queue
         services=services,
         max_recalls=settings.counter_max_recalls,
         no_show_timeout_s=settings.counter_no_show_s,
+        # The numbers' day is the supervisors' day: both start at HALL_TIMEZONE's midnight.
+        utc_offset_s=utc_offset_s(hall_zone(settings)),
     )
 
 
@@ -92,6 +95,9 @@ async def start_counters(
         walkers=CrowdWalkers(crowd, runtime.hall) if crowd is not None else None,
         calls=CallsView(calls) if calls is not None else None,
     )
+    # A supervisor's run-time choices (bot staffing, counters held closed) outlive a restart.
+    bots, held = await store.staffing()
+    floor.preset_staffing(bots=bots, held=held)
     hub = CounterHub(floor, runtime.hall, store=store, bus=bus, calls=calls, flush=runtime.flush)
     await hub.start(await store.load())
     await hub.listen_to_chat()

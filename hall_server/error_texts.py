@@ -71,8 +71,8 @@ _TEXTS: dict[str, ErrorText] = {
         "appointment date too far ahead. Choose a value within the range.",
     ),
     "too_large": _t(
-        "Pesan atau teks terlalu panjang. Persingkat lalu kirim lagi.",
-        "The message or text is too long. Shorten it and send it again.",
+        "Pesan, teks atau berkas terlalu besar. Perkecil lalu kirim lagi.",
+        "The message, text or file is too large. Make it smaller and send it again.",
     ),
     "unknown_type": _t(
         "Aplikasi mengirim perintah yang tidak dikenal server. Perbarui aplikasi Anda.",
@@ -209,6 +209,23 @@ _TEXTS: dict[str, ErrorText] = {
     "no_counters": _t(
         "Aula ini tidak memiliki loket layanan.",
         "This hall has no service counters.",
+    ),
+    "no_path": _t(
+        "Tidak ada jalan ke tujuan itu dari tempat Anda berdiri. Pilih tujuan lain.",
+        "There is no way to that destination from where you stand. Choose another destination.",
+    ),
+    # -- Documents at the counter ---------------------------------------------------------------
+    "unsupported_document": _t(
+        "Berkas ini tidak dapat diterima. Kirim foto (JPEG, PNG atau WebP) atau PDF.",
+        "This file cannot be accepted. Send a photo (JPEG, PNG or WebP) or a PDF.",
+    ),
+    "unknown_document": _t(
+        "Dokumen ini tidak ditemukan atau sudah dihapus.",
+        "This document does not exist or has been deleted.",
+    ),
+    "too_many_documents": _t(
+        "Sesi layanan ini sudah menerima dokumen sebanyak yang diizinkan. Tanyakan kepada petugas.",
+        "This counter session has taken as many documents as it can. Ask the officer.",
     ),
     # -- Counters: who may do what ------------------------------------------------------------
     "staff_only": _t(

@@ -16,6 +16,11 @@ from prometheus_client import (
     generate_latest,
 )
 
+#: Waits of citizens (seconds): a minute to two hours, the service-level targets inside.
+WAIT_BUCKETS = (60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0, 5400.0, 7200.0)
+#: Transaction (service) times at a counter (seconds).
+SERVICE_BUCKETS = (30.0, 60.0, 120.0, 300.0, 600.0, 900.0, 1200.0, 1800.0, 2700.0, 3600.0)
+
 TICK_BUCKETS = (0.001, 0.002, 0.005, 0.0075, 0.01, 0.015, 0.02, 0.025, 0.035, 0.05, 0.1, 0.25)
 
 
@@ -77,6 +82,37 @@ class Metrics:
         )
         self.call_peers = Gauge(
             "hall_call_peers", "WebRTC peer connections held for counter calls", registry=r
+        )
+        # The supervisors' figures (counters/kpi.py), the same samples as the dashboard:
+        # labelled by hall, service code and outcome only (no ticket numbers, no people).
+        self.kpi_arrivals = Counter(
+            "hall_kpi_arrivals_total",
+            "Tickets that joined the queue (walk-ins, bookings checked in)",
+            ["hall", "service"],
+            registry=r,
+        )
+        self.kpi_wait_seconds = Histogram(
+            "hall_kpi_wait_seconds",
+            "Wait from arrival to the first call, per ticket (docs/kpi.md)",
+            ["hall", "service"],
+            buckets=WAIT_BUCKETS,
+            registry=r,
+        )
+        self.kpi_service_seconds = Histogram(
+            "hall_kpi_service_seconds",
+            "Transaction time at a counter, parked time excluded (docs/kpi.md)",
+            ["hall", "service"],
+            buckets=SERVICE_BUCKETS,
+            registry=r,
+        )
+        self.kpi_outcomes = Counter(
+            "hall_kpi_outcomes_total",
+            "How tickets ended: served, referred, rejected, citizen_left, no_show, cancelled",
+            ["hall", "service", "outcome"],
+            registry=r,
+        )
+        self.kpi_waiting = Gauge(
+            "hall_kpi_waiting", "Tickets waiting now", ["hall", "service"], registry=r
         )
         #: called before every exposition (see :meth:`on_scrape`)
         self._before_scrape: list[Callable[[], None]] = []

@@ -51,6 +51,8 @@ _AUTH = {
 _BAD_BODY = {400: "`bad_json`, `too_large` or `bad_request`: the body is not a valid request"}
 _VALIDATION = "`bad_request`: a field or query parameter is invalid (the message names it)"
 _NO_HALL = {404: "`unknown_hall`: no hall with this id"}
+_NO_COUNTERS = {404: "`unknown_hall`: no hall with counters with this id"}
+_NO_COUNTER = {404: "`unknown_hall` or `unknown_counter`: no such hall or counter"}
 
 #: The error statuses of each operation, (METHOD, path) -> status -> description.
 ERRORS: dict[tuple[str, str], dict[int, str]] = {
@@ -104,6 +106,38 @@ ERRORS: dict[tuple[str, str], dict[int, str]] = {
         404: "`unknown_hall`: no hall with counters with this id",
     },
     ("POST", "/api/v1/halls/{hall_id}/announcements"): {**_AUTH, **_NO_HALL, 422: _VALIDATION},
+    # The supervisors' figures and staffing (hall_server/kpi_api.py).
+    ("GET", "/api/v1/halls/{hall_id}/kpi"): {**_AUTH, **_NO_COUNTERS, 422: _VALIDATION},
+    ("GET", "/api/v1/halls/{hall_id}/kpi.csv"): {**_AUTH, **_NO_COUNTERS, 422: _VALIDATION},
+    ("POST", "/api/v1/halls/{hall_id}/counters/{counter_id}/open"): {**_AUTH, **_NO_COUNTER},
+    ("POST", "/api/v1/halls/{hall_id}/counters/{counter_id}/close"): {
+        **_AUTH,
+        **_NO_COUNTER,
+        409: "`counter_busy`: the counter holds a ticket; finish, park or transfer it first",
+    },
+    ("PUT", "/api/v1/halls/{hall_id}/bot-staffing"): {
+        **_AUTH,
+        **_NO_COUNTERS,
+        422: _VALIDATION,
+    },
+    ("PUT", "/api/v1/counter-sessions/{session_id}/documents/{requirement}"): {
+        400: "`bad_value`: not a requirement of the session's service",
+        401: _AUTH[401],
+        403: "`forbidden` (staff may not upload) or `sign_in_required` (a guest may not file)",
+        404: "`unknown_session`: no open counter session of yours with this id",
+        413: "`too_large`: the file is larger than `HALL_DOCUMENT_MAX_BYTES`",
+        415: "`unsupported_document`: not a JPEG, PNG, WebP or PDF (checked by content)",
+        429: "`too_many_documents`: the session holds the most documents it takes",
+    },
+    ("GET", "/api/v1/halls/{hall_id}/path"): {
+        400: "`bad_value` or `out_of_range`: a coordinate is not finite or outside the hall",
+        404: "`unknown_hall`: no hall with this id; `no_path`: no walkable path joins the points",
+        422: _VALIDATION,
+    },
+    ("GET", "/api/v1/documents/{document_id}"): {
+        401: _AUTH[401],
+        404: "`unknown_document`: no such document, or not one you may see",
+    },
 }
 
 #: Answers that are not an ErrorBody: (METHOD, path) -> status -> (description, model).

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -110,6 +111,14 @@ class Settings:
     #: An officer whose connection dropped keeps the counter this long; then a bot
     #: takes it with its session (when bots are on duty), or it closes.
     counter_officer_grace_s: float = 120.0
+    #: The halls' local time zone (IANA name): ticket numbers and the supervisors'
+    #: daily figures start again at its midnight. Asia/Makassar is WITA (Kendari).
+    timezone: str = "Asia/Makassar"
+    #: Service-level target: a citizen first called within this wait counts as
+    #: "within target" on the supervisors' dashboard (docs/kpi.md).
+    kpi_target_s: float = 900.0
+    #: Per-service targets overriding ``kpi_target_s``: "KTP-EL=1200,KK=600" (seconds).
+    kpi_targets: str = ""
     #: Chance per counter step (0.5 s) that an idle simulated citizen takes a number.
     demo_ticket_chance: float = 0.01
     #: Seed of the demo's random choices (which service a simulated citizen takes,
@@ -177,6 +186,11 @@ class Settings:
     recording_retention_s: float = 90 * 86400.0
     #: How often expired recordings are looked for.
     recording_sweep_s: float = 3600.0
+    #: Largest document a citizen may upload at the counter (a photo or a PDF; 8 MiB).
+    document_max_bytes: int = 8 * 1024 * 1024
+    #: Uploaded documents are deleted this long after their upload (default 90 days,
+    #: like the recordings); the sweep runs every ``recording_sweep_s``.
+    document_retention_s: float = 90 * 86400.0
     #: Comma-separated URL prefixes (``https://host/path/``) under which avatar models
     #: may be named in ``appearance.model_url``, besides the hall's own ``/assets/``.
     #: Empty: the hall's assets only (a model URL is fetched by every viewer).
@@ -207,6 +221,16 @@ class Settings:
     def model_url_prefixes(self) -> tuple[str, ...]:
         """``model_url_allow`` split (checked by :meth:`check`)."""
         return tuple(p.strip() for p in self.model_url_allow.split(",") if p.strip())
+
+    @property
+    def kpi_target_map(self) -> dict[str, float]:
+        """``kpi_targets`` parsed (checked by :meth:`check`)."""
+        out: dict[str, float] = {}
+        for item in self.kpi_targets.split(","):
+            if item.strip():
+                code, _, seconds = item.partition("=")
+                out[code.strip()] = float(seconds)
+        return out
 
     @property
     def host_addresses(self) -> tuple[str, ...] | None:
@@ -271,6 +295,10 @@ class Settings:
             raise InvalidInput(
                 "HALL_RECORDING_RETENTION_S and HALL_RECORDING_SWEEP_S must be positive"
             )
+        if self.document_max_bytes <= 0 or self.document_retention_s <= 0:
+            raise InvalidInput(
+                "HALL_DOCUMENT_MAX_BYTES and HALL_DOCUMENT_RETENTION_S must be positive"
+            )
         if self.counter_bots not in ("always", "off_hours", "never"):
             raise InvalidInput("HALL_COUNTER_BOTS must be always, off_hours or never")
         if (
@@ -291,6 +319,18 @@ class Settings:
                 raise InvalidInput(
                     "HALL_MODEL_URL_ALLOW entries must be http(s)://host/path/ ending in '/'"
                 )
+        try:
+            targets = self.kpi_target_map
+        except ValueError:
+            targets = {"": -1.0}
+        values = [self.kpi_target_s, *targets.values()]
+        if not all(v > 0 and math.isfinite(v) for v in values) or "" in targets:
+            raise InvalidInput(
+                "HALL_KPI_TARGET_S must be positive and HALL_KPI_TARGETS 'CODE=seconds,...'"
+                " with positive seconds"
+            )
+        if not self.timezone.strip():
+            raise InvalidInput("HALL_TIMEZONE must name a time zone, e.g. Asia/Makassar")
         if self.handoff_claim_lease_s <= 0:
             raise InvalidInput("HALL_HANDOFF_CLAIM_LEASE_S must be positive")
         if self.environment == "production" and not self.secret_key:

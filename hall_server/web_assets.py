@@ -84,7 +84,8 @@ class VersionedStaticFiles(StaticFiles):
     def __init__(
         self, *, directory: Path, versions: Versions, mounts: Mapping[str, Versions]
     ) -> None:
-        super().__init__(directory=str(directory))
+        # check_dir=False: the web app may not be built yet (the pages say so).
+        super().__init__(directory=str(directory), check_dir=False)
         self.versions = versions
         self.mounts = mounts
 

@@ -19,7 +19,7 @@ import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from counters.desk import Application, CounterSession, DeskEvent
 from counters.floor import Floor
@@ -31,6 +31,8 @@ from realtime.calls.model import Party
 from realtime.hall import ChatEvent, Hall
 
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 #: How often the floor takes its turn (arrivals, bots, timeouts, the board).
 STEP_S = 0.5
@@ -89,6 +91,8 @@ class CounterHub:
         self.board_topic = f"hall.{hall.hall_id}.board"
         self._task: asyncio.Task[None] | None = None
         self._chat: asyncio.Task[None] | None = None
+        #: called with every batch once it is written (the supervisors' KPIs follow it)
+        self.observers: list[Callable[[Batch], None]] = []
 
     async def start(self, restored: Restored | None) -> None:
         """Restore from the store, staff idle counters with bots, start the loop."""
@@ -141,6 +145,14 @@ class CounterHub:
         """Someone joined or resumed: the floor gives them back their ticket, session, counter."""
         await self._run(lambda now: self.floor.entered(avatar_id, now=now))
 
+    def has_session(self, session_id: str) -> bool:
+        """Whether this hall holds the counter session (open or ended since the start)."""
+        return session_id in self.floor.desk.sessions
+
+    async def document_added(self, session_id: str, subject: str, document: dict[str, Any]) -> None:
+        """A stored upload joins its counter session (counters.floor.Floor.document_added)."""
+        await self._run(lambda now: self.floor.document_added(session_id, subject, document, now))
+
     async def on_channel_chat(self, event: ChatEvent) -> None:
         """A person's line in a private channel: into the counter session's transcript."""
         await self._run(
@@ -149,6 +161,13 @@ class CounterHub:
 
     async def step(self) -> None:
         await self._run(self.floor.step)
+
+    async def operate(self, operation: Callable[[float], T]) -> T:
+        """Run one floor operation (a supervisor's, from REST) like a command: under
+        the lock, then write and send what it produced."""
+        result: list[T] = []
+        await self._run(lambda now: result.append(operation(now)))
+        return result[0]
 
     async def _run(self, operation: Callable[[float], None]) -> None:
         async with self.lock:
@@ -168,6 +187,11 @@ class CounterHub:
                 applications=batch.applications,
                 actor_roles=batch.actor_roles,
             )
+        for observe in self.observers:
+            try:
+                observe(batch)
+            except Exception:  # figures must never stop the counters
+                log.exception("counter batch observer failed", extra={"hall": self.hall.hall_id})
         for avatar_id, message in batch.messages:
             self.hall.send(avatar_id, message)
         self.flush()
@@ -197,7 +221,7 @@ class CounterHub:
                     staff=_party(event.staff),
                 )
             elif isinstance(event, CallClosed):
-                call = calls.session_closed(hall_id, event.session_id)
+                call = calls.session_closed(hall_id, event.session_id, event.reason)
             else:
                 call = calls.staff_changed(hall_id, event.session_id, _party(event.staff))
             await call

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     TypeDecorator,
@@ -361,3 +362,27 @@ class CallRecordingRow(Base):
     sha256: Mapped[str | None] = mapped_column(String(64))
     delete_after: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     deleted_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+
+
+class DocumentRow(Base):
+    """A document a citizen uploaded in a counter session (a photo or a PDF), with its bytes.
+
+    Never public: served only to its owner and to the staff of its session
+    (hall_server/documents_api.py). Deleted, bytes and all, after ``delete_after``.
+    """
+
+    __tablename__ = "documents"
+
+    #: random and unguessable (secrets.token_urlsafe)
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    session_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: the uploader's pseudonymous subject (``account:<id>``), never a NIK
+    citizen_ref: Mapped[str] = mapped_column(String(64))
+    requirement: Mapped[str] = mapped_column(String(64))
+    media_type: Mapped[str] = mapped_column(String(32))
+    size_bytes: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    delete_after: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -219,8 +219,14 @@ class CallManager:
         citizen: Party,
         staff: Party,
     ) -> None:
-        """A citizen reached a counter: offer them a call (they accept or not)."""
-        if not self.settings.enabled or citizen.avatar is None:
+        """A person staffs a citizen's counter session: offer the citizen a call.
+
+        Never with a bot on the staff side (it answers in the chat); a session
+        that has a call already keeps it.
+        """
+        if not self.settings.enabled or citizen.avatar is None or staff.kind == "bot":
+            return
+        if self.book.for_session(session_id) is not None:
             return
         call = self.book.invite(
             hall_id=hall_id,
@@ -279,10 +285,13 @@ class CallManager:
         self._invite_staff(call)
         self._tell_state(call)
 
-    async def session_closed(self, hall_id: str, session_id: str) -> None:
+    async def session_closed(
+        self, hall_id: str, session_id: str, reason: str = "session_ended"
+    ) -> None:
+        """The session ended, or (``officer_left``) a bot took it over: the call ends."""
         call = self.book.for_session(session_id)
         if call is not None and call.hall_id == hall_id:
-            await self._end(call, "session_ended")
+            await self._end(call, reason)
 
     # ---------------------------------------------------- from the clients
 

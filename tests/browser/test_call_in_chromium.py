@@ -1,94 +1,82 @@
-"""A counter call from a real browser: headless Chromium as the citizen, aiortc as the officer."""
+"""Counter calls in the citizen app, in Chromium: with an officer (aiortc) the
+call is offered, consent is asked, and the voice goes both ways; with a bot
+nothing is offered and nothing is recorded."""
 
 from __future__ import annotations
 
 import contextlib
-import json
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from scenes.bundled import load_demo_scene
-from scenes.spatial import Floorplan
-from tests.browser.test_web_client import ARGS, chromium_path  # noqa: F401 (fixture)
 from tests.calls.peers import ClientPeer, connect_leg
 from tests.e2e.server import RunningServer, running_server
 from tests.e2e.test_counters import enter
+from tests.support.browser import ARGS, DESKTOP, MEDIA_ARGS, chromium_or_skip
 from tests.support.waiting import wait_until
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
-HALL = "mpp-kendari"
-FLOOR = Floorplan.from_scene(load_demo_scene())
-# A closed network: fake media devices, no permission prompt, loopback allowed for ICE.
-CALL_ARGS = [
-    *ARGS,
-    "--use-fake-device-for-media-stream",
-    "--use-fake-ui-for-media-stream",
-    "--allow-loopback-in-peer-connection",
-    "--autoplay-policy=no-user-gesture-required",
-]
+# Loopback allowed for ICE: the server and the browser share this machine.
+CALL_ARGS = [*ARGS, *MEDIA_ARGS, "--allow-loopback-in-peer-connection"]
 
 
 @contextlib.asynccontextmanager
 async def call_browser(
-    tmp_path: Path, chromium: str, *, counter_bots: str
+    tmp_path: Path, *, counter_bots: str
 ) -> AsyncIterator[tuple[RunningServer, Page, list[str]]]:
     """A hall server on loopback and a Chromium page for calls; collects the page's errors."""
     from playwright.async_api import async_playwright
 
     async with (
         running_server(
-            tmp_path / "data",
-            max_speed_m_s=20.0,
-            counter_bots=counter_bots,
-            call_host_addresses="127.0.0.1",
+            tmp_path / "data", counter_bots=counter_bots, call_host_addresses="127.0.0.1"
         ) as server,
         async_playwright() as pw,
     ):
-        browser = await pw.chromium.launch(executable_path=chromium, args=CALL_ARGS)
-        page = await browser.new_page(viewport={"width": 1200, "height": 800})
+        browser = await pw.chromium.launch(executable_path=chromium_or_skip(), args=CALL_ARGS)
+        page = await browser.new_page(**DESKTOP)
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         yield server, page, errors
         await browser.close()
 
 
-async def test_a_citizen_in_chromium_talks_with_an_aiortc_officer_both_ways(
+async def take_a_number_as_a_guest(page: Any, server: RunningServer, service: str) -> None:
+    from playwright.async_api import expect
+
+    # The test tone replaces the fake microphone, so each side knows what it hears.
+    await page.goto(server.base + "/?test_tone_hz=600")
+    await expect(page.get_by_test_id("status")).to_have_text("Terhubung")
+    await page.locator(f"[data-service='{service}']").click()
+    await page.get_by_role("button", name="Lanjut sebagai tamu (hanya bertanya)").click()
+    await page.get_by_role("button", name="Ambil nomor antrean").click()
+    await expect(page.get_by_test_id("ticket-number")).to_have_text(re.compile(r"^[A-Z]-\d{3}$"))
+
+
+async def test_with_an_officer_the_call_asks_consent_and_the_voice_goes_both_ways(
     tmp_path: Path,
-    chromium_path: str,  # noqa: F811
 ):
-    async with call_browser(tmp_path, chromium_path, counter_bots="never") as (
-        server,
-        page,
-        errors,
-    ):
+    from playwright.async_api import expect
+
+    async with call_browser(tmp_path, counter_bots="never") as (server, page, errors):
         officer = await enter(server, await server.staff_token("petugas1"))
         await officer.send(type="counter_open", counter_id="D1")
         await officer.next("counter_state")
-        await page.goto(server.base + "/web/call.html")
-        await page.evaluate(f"callPage.join({json.dumps(HALL)}, 'Warga Uji')")
-        await page.evaluate("callPage.send({type: 'ticket_take', service: 'KTP-EL'})")
-        await page.wait_for_function(
-            "callPage.state.messages.some(m => m.type === 'ticket')", timeout=10_000
-        )
+        await take_a_number_as_a_guest(page, server, "KTP-EL")
         await officer.send(type="call_next", counter_id="D1")
-        await page.wait_for_function(
-            "callPage.state.messages.some(m => m.type === 'called')", timeout=10_000
+        await page.get_by_role("button", name="Antar saya ke loket").click()
+        await expect(page.get_by_test_id("staffed-by")).to_have_text(
+            "Petugas melayani Anda.", timeout=60_000
         )
-        called = await page.evaluate(
-            "callPage.state.messages.find(m => m.type === 'called').counter.position"
-        )
-        start = await page.evaluate("[callPage.state.x, callPage.state.y]")
-        route = FLOOR.route(tuple(start), tuple(called))
-        assert route is not None
-        await page.evaluate(f"callPage.walk({json.dumps([list(p) for p in route])})")
 
-        # The consent question appears; the citizen says yes.
-        await page.wait_for_selector("#consent:not([hidden])", timeout=15_000)
-        assert "direkam" in (await page.text_content("#consent-text") or "")
-        await page.click("#yes")
+        # Consent is asked before anything starts; the citizen allows recording.
+        call = page.get_by_test_id("call")
+        await expect(call).to_contain_text("direkam")
+        await call.get_by_role("button", name="Terima, boleh direkam").click()
+        await expect(page.get_by_test_id("recording")).to_contain_text("Direkam")
         invite = await officer.next("call_invite", timeout=15)
         officer_peer = ClientPeer("127.0.0.3", 1000)
         await connect_leg(officer, invite["call_id"], officer_peer)
@@ -97,76 +85,33 @@ async def test_a_citizen_in_chromium_talks_with_an_aiortc_officer_both_ways(
         await officer_peer.hears(600, timeout=20)
 
         async def browser_hears_the_officer() -> bool:
-            return bool(abs(await page.evaluate("callPage.dominantHz()") - 1000) <= 15)
+            return bool(abs(await page.evaluate("hallDebug.callHz()") - 1000) <= 15)
 
         await wait_until(browser_hears_the_officer, 20, "the browser to hear 1000 Hz", 0.2)
-        assert "connected" in (await page.text_content("#status") or "")
+        await expect(page.get_by_test_id("call-status")).to_have_text("Tersambung dengan petugas")
         assert officer_peer.remote_addresses() == {"127.0.0.1"}
         await page.screenshot(path=str(tmp_path / "call.png"))
 
-        await page.click("#hangup")
+        # Hang up ends it for both.
+        await call.get_by_role("button", name="Tutup panggilan").click()
         await officer.next("call_ended", lambda m: m["reason"] == "hangup")
-        await page.wait_for_function("callPage.state.status.includes('hangup')")
+        await expect(page.get_by_text("Panggilan berakhir.")).to_be_visible()
         await officer_peer.close()
         await officer.close()
     assert errors == []
 
 
-async def test_the_hall_page_offers_the_call_at_a_bot_counter_and_connects_the_voice(
-    tmp_path: Path,
-    chromium_path: str,  # noqa: F811
-):
-    async with call_browser(tmp_path, chromium_path, counter_bots="always") as (
-        server,
-        page,
-        errors,
-    ):
-        await page.goto(server.base + "/")
-        await page.wait_for_function("document.getElementById('status').textContent === 'menonton'")
-        await page.fill("#name", "Warga Uji")
-        await page.click("#enter button")
-        await page.wait_for_function("me && view.has(me.id)")
-        # Keep the "called" message the page gets (to know where to walk).
-        await page.evaluate(
-            """() => { window.calledMsgs = []; const shown = onControl;
-                       onControl = (m) => { if (m.type === "called") calledMsgs.push(m); shown(m); }; }"""
-        )
-        await page.select_option("#service", "NIB")
-        await page.click("#take")
-        await page.wait_for_function("calledMsgs.length > 0", timeout=15_000)
-        # Walk to the counter the number was called to, along the scene's route.
-        goal = await page.evaluate("calledMsgs[0].counter.position")
-        start = await page.evaluate("[view.get(me.id).x, view.get(me.id).y]")
-        route = FLOOR.route(tuple(start), tuple(goal))
-        assert route is not None
-        await page.evaluate(
-            """async (points) => {
-              let [x, y] = [view.get(me.id).x, view.get(me.id).y];
-              for (const [wx, wy] of points) {
-                for (;;) {
-                  const d = Math.hypot(wx - x, wy - y);
-                  if (d < 1e-6) break;
-                  const step = Math.min(0.8, d);
-                  x += (wx - x) / d * step; y += (wy - y) / d * step;
-                  ws.send(JSON.stringify({type: "move", x, y, yaw: 0, anim: "walk"}));
-                  await new Promise((ok) => setTimeout(ok, 70));
-                }
-              }
-            }""",
-            [list(p) for p in route],
-        )
-        # The consent question, in the page's language; the citizen declines recording.
-        await page.wait_for_selector("#call-consent:not([hidden])", timeout=15_000)
-        assert "direkam" in (await page.text_content("#call-consent-text") or "")
-        await page.click("#call-no")
-        # A bot staffs the counter: the voice connects to the server, the bot answers in chat.
-        await page.wait_for_function(
-            "document.getElementById('call-status').textContent.includes('obrolan')"
-            " || document.getElementById('call-status').textContent.includes('Tersambung')",
-            timeout=20_000,
-        )
-        await page.wait_for_function("call.state.status === 'connected'", timeout=20_000)
-        await page.screenshot(path=str(tmp_path / "hall-call.png"))
-        await page.click("#call-hangup")
-        await page.wait_for_function("call.state.status === 'ended'", timeout=10_000)
+async def test_with_a_bot_no_call_is_offered_and_nothing_is_recorded(tmp_path: Path):
+    from playwright.async_api import expect
+
+    async with call_browser(tmp_path, counter_bots="always") as (server, page, errors):
+        await take_a_number_as_a_guest(page, server, "NIB")
+        await page.get_by_role("button", name="Antar saya ke loket").click(timeout=30_000)
+        staffed = page.get_by_test_id("staffed-by")
+        await expect(staffed).to_contain_text("Asisten virtual", timeout=60_000)
+        await expect(staffed).to_contain_text("tidak ada rekaman")
+        # The bot greets in the session's chat; no call panel, no consent question.
+        await expect(page.locator(".session .lines li").first).to_be_visible(timeout=15_000)
+        await expect(page.get_by_test_id("call")).to_have_count(0)
+        assert await page.evaluate("hallDebug.callStatus()") == "none"
     assert errors == []

@@ -14,7 +14,7 @@ from avatars.movement import MoveRules
 from counters.bot import BotClerk
 from counters.catalogue import load_catalogue
 from counters.floor import Floor, FloorPolicy
-from counters.ports import Batch, CallOpened, CallStaffChanged
+from counters.ports import Batch, CallClosed, CallOpened, CallStaffChanged
 from hall_server.counters_setup import queue_rules
 from hall_server.errors import HallError
 from realtime.counter_seat import HallSeat
@@ -230,7 +230,9 @@ def test_an_officer_takes_a_counter_from_a_bot_with_the_whole_case_the_channel_a
     assert case["session_id"] == session["session_id"] and case["channel"] == session["channel"]
     assert case["form"]["nama_lengkap"] == "Siti Aminah"
     assert case["identity"] == {"verified": True, "on_behalf_filings": 0}
-    assert any(isinstance(c, CallStaffChanged) and c.staff.kind == "officer" for c in batch.calls)
+    # The bot offered no call; the officer brings one (the citizen is asked first).
+    assert any(isinstance(c, CallOpened) and c.staff.kind == "officer" for c in batch.calls)
+    assert not any(isinstance(c, CallStaffChanged) for c in batch.calls)
     assert world.last(budi, "counter_state") == {
         "type": "counter_state",
         "counter_id": counter,
@@ -350,6 +352,10 @@ def test_an_officer_who_does_not_come_back_hands_the_counter_and_its_session_to_
     handed = world.last(siti, "counter_session")
     assert handed["staffed_by"] == "bot" and handed["session_id"] == session["session_id"]
     assert "counter_handed_over" in world.audited()
+    # The officer's call ends with them; the bot offers none.
+    calls = [c for b in world.batches for c in b.calls]
+    assert [type(c).__name__ for c in calls] == ["CallOpened", "CallClosed"]
+    assert calls[1] == CallClosed(session["session_id"], reason="officer_left")
 
 
 def test_without_bots_an_officer_gone_for_good_closes_the_counter_and_requeues_the_citizen():
@@ -480,14 +486,25 @@ def test_staff_commands_from_a_citizen_are_refused_with_staff_only():
     assert world.refused(budi, type="ticket_take", service="KK") == "citizen_only"
 
 
-def test_a_session_opened_for_a_citizen_offers_a_call():
+def test_a_session_with_a_bot_offers_no_call():
     world = World()
     siti = world.enter(citizen())
     world.do(siti, type="ticket_take", service="KK")
     world.wait(0.5)
     world.to_counter(siti)
+    assert [c for b in world.batches for c in b.calls] == []
+
+
+def test_a_session_with_an_officer_offers_a_call():
+    world = World(bots="never")
+    budi = world.enter(officer())
+    world.do(budi, type="counter_open", counter_id="D1")
+    siti = world.enter(citizen())
+    world.do(siti, type="ticket_take", service="KTP-EL")
+    world.do(budi, type="call_next", counter_id="D1")
+    world.to_counter(siti)
     opened = [c for b in world.batches for c in b.calls if isinstance(c, CallOpened)]
-    assert opened and opened[0].staff.kind == "bot"
+    assert len(opened) == 1 and opened[0].staff.kind == "officer"
 
 
 def test_an_officer_who_submits_is_told_the_tracking_code():

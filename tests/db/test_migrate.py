@@ -28,6 +28,7 @@ TABLES = {
     "application_events",
     "webhook_receipts",
     "call_recordings",
+    "documents",
 }
 
 
@@ -46,7 +47,7 @@ async def test_migrations_create_every_table_on_an_empty_database(db_url: str) -
         async with engine.connect() as connection:
             assert await connection.run_sync(_tables) == TABLES
             version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-            assert version == "0004"
+            assert version == "0005"
     finally:
         await engine.dispose()
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,18 @@ class RunningServer:
         )
         r.raise_for_status()
         return str(r.json()["token"])
+
+    @contextlib.contextmanager
+    def sign_in_codes(self) -> Iterator[_CodeCatcher]:
+        """While open, the sign-in codes the server delivers (to its log) are
+        caught: ``codes.code_for("7471********0001")`` (a browser test types it)."""
+        codes = _CodeCatcher()
+        logger = logging.getLogger("hall_server.auth.codes")
+        logger.addHandler(codes)
+        try:
+            yield codes
+        finally:
+            logger.removeHandler(codes)
 
     async def staff_token(self, username: str) -> str:
         creds = (self.settings.data_dir / "dev-credentials.txt").read_text().splitlines()

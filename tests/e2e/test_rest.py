@@ -59,8 +59,10 @@ async def test_halls_list_scene_download_and_openapi(server):
     spec = (await server.http.get("/openapi.json")).json()
     assert "/api/v1/halls" in spec["paths"]
     index = await server.http.get("/")
-    assert index.status_code == 200 and "hall.js" in index.text
-    assert (await server.http.get("/web/hall.js")).status_code == 200
+    assert index.status_code == 200
+    script = re.search(r'src="(/app/assets/[^"?]+\.js)', index.text)
+    assert script is not None, index.text
+    assert (await server.http.get(script[1])).status_code == 200
 
 
 async def test_announcements_and_stats_are_for_supervisors_only(server):
