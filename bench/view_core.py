@@ -73,7 +73,7 @@ def measure(
     hall.drain_control()
     heading = rng.uniform(0, 2 * np.pi, avatars)
     step = 1.4 / 20.0
-    durations, sent, now = [], 0, 0.0
+    durations, cpu, sent, now = [], [], 0, 0.0
     warm = ticks // 4
     for t in range(ticks):
         now += 0.05
@@ -82,14 +82,16 @@ def measure(
         np.clip(pts, [1, 1], [width - 1, height - 1], out=pts)
         for aid, (x, y) in zip(ids, pts.tolist(), strict=True):
             hall.propose_move(aid, x, y, 0.0, "walk", t)
-        started = time.perf_counter()
+        started, started_cpu = time.perf_counter(), time.thread_time()
         result = hall.tick(now)
         durations.append(time.perf_counter() - started)
+        cpu.append(time.thread_time() - started_cpu)
         control = hall.drain_control()
         if t >= warm:
             sent += sum(len(f) for f in result.frames.values())
             sent += sum(len(m) for texts in control.values() for m in texts)
     ms = np.array(durations[warm:]) * 1000
+    cpu_ms = np.array(cpu[warm:]) * 1000  # not stretched by other processes on the cores
     window_s = (ticks - warm) * 0.05
     return {
         "scene": scene,
@@ -97,6 +99,10 @@ def measure(
         "k": k if "view_max_avatars" in known else None,
         "tick_ms_p50": round(float(np.percentile(ms, 50)), 1),
         "tick_ms_p99": round(float(np.percentile(ms, 99)), 1),
+        "tick_cpu_ms_p50": round(float(np.percentile(cpu_ms, 50)), 1),
+        # the least disturbed ticks: on a shared machine the steadiest figure to compare
+        "tick_cpu_ms_p10": round(float(np.percentile(cpu_ms, 10)), 1),
+        "tick_cpu_ms_mean": round(float(np.mean(cpu_ms)), 1),
         "payload_bytes_per_client_s": round(sent / window_s / avatars),
         "avatars_in_view_mean": round(
             float(np.mean([len(hall.visible_ids(a)) - 1 for a in ids[:300]])), 1

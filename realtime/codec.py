@@ -11,9 +11,9 @@ Layout (all little-endian), documented in docs/protocol.md, "Snapshot frame"::
     avatar record     u32 id, i16 x (cm), i16 y (cm), u16 yaw (1/65536 turn),
                       u8 anim, u8 flags
 
-Records are built for many avatars at once with a numpy structured array, so
-the tick encodes each spatial cell's changes once and every viewer of that
-cell receives the same bytes.
+Records are built for many avatars at once with a numpy structured array,
+once per tick, and each viewer's frame is cut from one buffer that holds
+every viewer's frame (:func:`update_frames`).
 """
 
 from __future__ import annotations
@@ -43,6 +43,17 @@ RECORD = np.dtype(
 RECORD_SIZE = RECORD.itemsize  # 12
 _HEADER = struct.Struct("<BBIHHH")
 HEADER_SIZE = _HEADER.size  # 12
+#: The header as a numpy record (the same 12 bytes), to build many headers at once.
+HEADER = np.dtype(
+    [
+        ("kind", "u1"),
+        ("flags", "u1"),
+        ("tick", "<u4"),
+        ("n_entered", "<u2"),
+        ("n_updated", "<u2"),
+        ("n_left", "<u2"),
+    ]
+)
 #: Positions are int16 centimetres: the hall must lie within +-327.67 m.
 MAX_COORD_M = 327.67
 #: Quantisation error bounds (half a step), used by tests and documented.
@@ -94,6 +105,37 @@ def encode_frame(
 def header_of_updates(tick: int, n_updated: int) -> bytes:
     """The header of a frame holding ``n_updated`` updates only (the common frame)."""
     return _HEADER.pack(KIND_SNAPSHOT, 0, tick & 0xFFFFFFFF, 0, n_updated, 0)
+
+
+def update_frames(
+    tick: int, records: NDArray[np.void], taken: NDArray[np.int32], counts: NDArray[np.int64]
+) -> tuple[bytes, NDArray[np.int64]]:
+    """The frames of updates only of many viewers at once, back to back in one bytes.
+
+    ``records``: every avatar's record (12-byte items, by slot); ``taken``: the
+    slots every viewer is sent, in viewer order, ``counts[i]`` of them for
+    viewer ``i``. Returns the bytes and where each viewer's frame ends: viewer
+    ``i``'s is ``out[ends[i - 1] : ends[i]]``, empty when it has no update (the
+    same bytes as :func:`header_of_updates` + its records). One gather and one
+    copy for all viewers instead of a header and a join per viewer.
+    """
+    has = counts > 0
+    units = counts + has  # a frame is its header and its records, all 12 bytes
+    ends = np.cumsum(units)
+    total = int(ends[-1]) if len(ends) else 0
+    head_at = (ends - units)[has]
+    headers = np.zeros(len(head_at), dtype=HEADER)
+    headers["kind"] = KIND_SNAPSHOT
+    headers["tick"] = tick & 0xFFFFFFFF
+    headers["n_updated"] = counts[has]
+    # what goes at each 12 bytes of the output: a record by slot, or a header after them
+    source = np.concatenate((records, headers.view("V12")))
+    which = np.empty(total, dtype=np.intp)
+    body = np.ones(total, dtype=np.bool_)
+    body[head_at] = False
+    which[body] = taken
+    which[head_at] = np.arange(len(records), len(source))
+    return source.take(which).tobytes(), ends * RECORD_SIZE
 
 
 @dataclass(frozen=True, slots=True)

@@ -483,26 +483,48 @@ class Hall:
         send |= far_due[flat]
         sizes = np.fromiter((len(av.view) for av in viewers), dtype=np.int64, count=len(viewers))
         starts = np.cumsum(sizes) - sizes
-        sent = np.zeros(len(flat) + 1, dtype=np.int64)  # records sent before each position
+        sent = np.zeros(len(flat) + 1, dtype=np.int32)  # records sent before each position
         np.cumsum(send, out=sent[1:])
-        blob = records.take(flat[send]).tobytes()
-        begin = (sent[starts] * codec.RECORD_SIZE).tolist()
-        ends = (sent[starts + sizes] * codec.RECORD_SIZE).tolist()
-        counts = (sent[starts + sizes] - sent[starts]).tolist()
+        counts = (sent[starts + sizes] - sent[starts]).astype(np.int64)
+        # Every viewer's frame of updates only, cut from one buffer: the usual frame.
+        buf, stops = codec.update_frames(tick, records, flat[send], counts)
         fresh = self._entered_records(viewers, changes, flat, sizes, send, records)
-        header = codec.header_of_updates
-        for i, av in enumerate(viewers):
-            if av.slot not in changes and not (lagging and av.avatar_id in lagging):
-                if counts[i]:  # the usual case: updates only
-                    frames[av.avatar_id] = header(tick, counts[i]) + blob[begin[i] : ends[i]]
-                continue
+        special = [
+            i
+            for i, av in enumerate(viewers)
+            if av.slot in changes or (lagging and av.avatar_id in lagging)
+        ]
+        usual = counts > 0
+        usual[special] = False
+        ids = np.fromiter((av.avatar_id for av in viewers), dtype=np.int64, count=len(viewers))
+        at = np.flatnonzero(usual)
+        frames = dict(
+            zip(
+                ids[at].tolist(),
+                map(
+                    buf.__getitem__,
+                    map(
+                        slice,
+                        (stops[at] - (counts[at] + 1) * codec.RECORD_SIZE).tolist(),
+                        stops[at].tolist(),
+                    ),
+                ),
+                strict=True,
+            )
+        )
+        stops_list = stops.tolist()
+        avatars = self._avatars
+        counts_list = counts.tolist()
+        for i in special:
+            av = viewers[i]
             came, left = changes.get(av.slot, (_NO_SLOTS, _NO_SLOTS))
-            entered = came
             if av.avatar_id in lagging:
                 frame = codec.encode_frame(tick, entered=records.take(av.view).tobytes(), full=True)
             else:
-                updated = blob[begin[i] : ends[i]]
-                if not (updated or len(entered) or len(left)):
+                # this viewer's updates: its usual frame without the header
+                n = counts_list[i]
+                updated = buf[stops_list[i] - n * codec.RECORD_SIZE : stops_list[i]] if n else b""
+                if not (updated or len(came) or len(left)):
                     continue
                 frame = codec.encode_frame(
                     tick,
@@ -511,7 +533,7 @@ class Hall:
                     left=self.ids[left] if len(left) else None,
                 )
             if len(came):
-                profiles = ",".join(self._avatars[s].profile_json for s in came.tolist())
+                profiles = ",".join([avatars[s].profile_json for s in came.tolist()])
                 self._queue(av.avatar_id, '{"type":"profiles","avatars":[' + profiles + "]}")
             frames[av.avatar_id] = frame
         self._end_tick()
@@ -658,7 +680,8 @@ class Hall:
             cells, cell_row = np.unique(self.cell[slots], return_inverse=True)
             cand, lens = _hood_candidates(by_cell, bounds, self.grid.hood_index[cells], cap)
             width = cand.shape[1]
-            pos = np.concatenate((self.pos, np.zeros((1, 2))))
+            # padding (slot ``cap``) stands at infinity: its distance is inf, never chosen
+            pos = np.concatenate((self.pos, np.full((1, 2), np.inf)))
             cx, cy = pos[cand, 0], pos[cand, 1]  # (cells, width) each
             own = self.pos[slots]
             d2 = cx[cell_row]
@@ -669,7 +692,6 @@ class Hall:
             np.square(dy, out=dy)
             d2 += dy
             n_real = lens[cell_row]
-            d2[np.arange(width) >= n_real[:, None]] = np.inf
             # itself and its pins are added apart: never chosen among the candidates
             live = self.body & self.active
             room = np.full(n, k, dtype=np.int64)
@@ -702,12 +724,19 @@ class Hall:
             picked = cand[cell_row[rows], cols]
             new_keys = np.concatenate((rows * cap + picked, fr * cap + fs))
             new_near = np.concatenate((close, np.ones(len(fs), dtype=np.bool_)))
-            order = np.argsort(new_keys, kind="stable")
-            new_keys, new_near = new_keys[order], new_near[order]
+            # keys are unique: sort them with the near flag in the lowest bit (a sort of
+            # values, several times faster than a stable argsort and two gathers)
+            packed = np.sort(new_keys * 2 + new_near)
+            new_keys, new_near = packed >> 1, (packed & 1).astype(np.bool_)
             new_slots = (new_keys % cap).astype(np.int32)
-            # entered: new keys not in the old; left: old keys not in the new
-            came = ~_member(new_keys, old_keys)
-            gone = ~_member(old_keys, new_keys)
+            # entered: new keys not in the old; left: old keys not in the new (marks over
+            # every (row, slot): np.zeros maps zeroed pages, only those written are touched)
+            mark = np.zeros(n * cap, dtype=np.bool_)
+            mark[old_keys] = True
+            came = ~mark[new_keys]
+            mark[old_keys] = False
+            mark[new_keys] = True
+            gone = ~mark[old_keys]
             row_starts = np.arange(n + 1) * cap
             nb = np.searchsorted(new_keys, row_starts).tolist()
             eb = np.searchsorted(new_keys[came], row_starts).tolist()
@@ -1118,15 +1147,6 @@ def _hood_candidates(
     col = np.arange(total) - np.repeat(np.cumsum(lens) - lens, lens)
     cand[row, col] = keys - row * (cap + 1)
     return cand, lens
-
-
-def _member(keys: NDArray[np.int64], within: NDArray[np.int64]) -> NDArray[np.bool_]:
-    """Which of ``keys`` are in ``within`` (sorted)."""
-    if len(within) == 0:
-        return np.zeros(len(keys), dtype=np.bool_)
-    at = np.minimum(np.searchsorted(within, keys), len(within) - 1)
-    found: NDArray[np.bool_] = within[at] == keys
-    return found
 
 
 def _dumps(obj: Mapping[str, object]) -> str:

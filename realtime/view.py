@@ -125,6 +125,33 @@ def _nearest(d2: NDArray[np.float64], ok: NDArray[np.bool_], n: int) -> NDArray[
     return found
 
 
+def _look_columns(d2: NDArray[np.float64], look: int) -> NDArray[np.intp]:
+    """Each row's ``look`` nearest columns, in column order (ties at the edge: the
+    first columns)."""
+    n_view, width = d2.shape
+    if look >= width:
+        return np.broadcast_to(np.arange(width), (n_view, width))
+    # The look-th smallest value of each row (np.partition moves values only: several
+    # times faster than np.argpartition), then the columns up to it, in column order.
+    kth = np.partition(d2, look - 1, axis=1)[:, look - 1 : look]
+    within = d2 <= kth
+    exact = np.count_nonzero(within, axis=1) == look
+    if exact.all():  # no tie at the edge: every row holds exactly look columns
+        cols: NDArray[np.intp] = (np.flatnonzero(within) % width).reshape(n_view, look)
+        return cols
+    top = np.empty((n_view, look), dtype=np.intp)
+    if exact.any():
+        at = np.flatnonzero(exact)
+        top[at] = (np.flatnonzero(within[at]) % width).reshape(len(at), look)
+    at = np.flatnonzero(~exact)  # ties at the edge (or padding): the first of them
+    less = d2[at] < kth[at]
+    tied = d2[at] == kth[at]
+    need = look - np.count_nonzero(less, axis=1)
+    pick = less | (tied & (np.cumsum(tied, axis=1) <= need[:, None]))
+    top[at] = (np.flatnonzero(pick) % width).reshape(len(at), look)
+    return top
+
+
 def _choose_full(
     d2: NDArray[np.float64],
     n_real: NDArray[np.int64],
@@ -142,14 +169,20 @@ def _choose_full(
     k_row = np.clip(np.minimum(k, n_real), 1, None)
     m_row = np.clip(np.minimum(k + margin, n_real), 1, None)
     look = min(LOOK * max(1, k), width)
-    if look < width:
-        top = np.argpartition(d2, look - 1, axis=1)[:, :look]
-        top.sort(axis=1)  # column order first, so that the stable sort breaks ties by it
-    else:
-        top = np.broadcast_to(np.arange(width), (n_view, width))
-    order = np.argsort(np.take_along_axis(d2, top, axis=1), axis=1, kind="stable")
-    top = np.take_along_axis(top, order, axis=1)
+    top = _look_columns(d2, look)
     top_d = np.take_along_axis(d2, top, axis=1)
+    # nearest first, ties in column order: a quicksort, and a stable sort only for the
+    # rows where it found equal distances (avatars at the same spot: rare)
+    order = np.argsort(top_d, axis=1)
+    top_d = np.take_along_axis(top_d, order, axis=1)
+    tied = (top_d[:, 1:] == top_d[:, :-1]).any(axis=1)
+    if tied.any():
+        at = np.flatnonzero(tied)
+        order[at] = np.argsort(np.take_along_axis(d2[at], top[at], axis=1), axis=1, kind="stable")
+        top_d[at] = np.take_along_axis(
+            d2[at], np.take_along_axis(top[at], order[at], axis=1), axis=1
+        )
+    top = np.take_along_axis(top, order, axis=1)
     ok = np.isfinite(top_d)
     rank = np.cumsum(ok, axis=1)  # 1 for the nearest choosable
     # 1. the nearest slots - margin
