@@ -62,6 +62,7 @@ async def test_a_supervisor_sees_the_counters_opens_and_closes_one_and_announces
         }
 
         assert await serious_accessibility_problems(page) == []
+        await page.evaluate("window.scrollTo(0, 0)")
         await screenshot(page, tmp_path, "supervisor.png")
 
         await page.set_viewport_size(PHONE["viewport"])
