@@ -44,8 +44,16 @@ async def test_a_supervisor_sees_the_counters_opens_and_closes_one_and_announces
             "document.querySelector('#counter-table tr[data-counter=D1] td:nth-of-type(3)')"
             "?.textContent === '1'"
         )
-        # The KPI figures, or (on a server without them yet) the note saying so.
-        await page.wait_for_selector("#hall-tiles, #kpi .notice")
+        # The day's figures: the citizen waits for KTP-EL; the day's CSV downloads.
+        await page.wait_for_function(
+            "document.querySelector('#hall-tiles [data-kpi=waiting_now] dd')?.textContent === '1'"
+        )
+        await page.wait_for_function(
+            "document.querySelector('#services tr[data-service=KTP-EL] td')?.textContent === '1'"
+        )
+        async with page.expect_download() as download:
+            await page.click("#csv")
+        assert (await download.value).suggested_filename.startswith(f"kpi-{HALL}-")
 
         await page.click("#counter-table tr[data-counter=D1] button")
         await page.wait_for_selector("#counter-table tr[data-counter=D1][data-status=open]")
@@ -62,6 +70,7 @@ async def test_a_supervisor_sees_the_counters_opens_and_closes_one_and_announces
         }
 
         assert await serious_accessibility_problems(page) == []
+        await page.evaluate("window.scrollTo(0, 0)")
         await screenshot(page, tmp_path, "supervisor.png")
 
         await page.set_viewport_size(PHONE["viewport"])

@@ -104,6 +104,7 @@ function Dashboard() {
             <Chart
               id="chart-served"
               title={translate(T, "chart_served")}
+              xLabel={translate(T, "hour")}
               xs={k.hours.map((h) => h.start)}
               series={[
                 { label: translate(T, "served"), values: k.hours.map((h) => h.served), stroke: "#0b6e4f", bars: true },
@@ -113,6 +114,7 @@ function Dashboard() {
             <Chart
               id="chart-wait"
               title={translate(T, "chart_wait")}
+              xLabel={translate(T, "hour")}
               xs={k.hours.map((h) => h.start)}
               series={[
                 { label: "p50", values: k.hours.map((h) => (h.wait_p50_s === null ? null : h.wait_p50_s / 60)), stroke: "#0a4fa3" },

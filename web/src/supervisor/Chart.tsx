@@ -12,7 +12,7 @@ export interface Series {
   bars?: boolean;
 }
 
-export function Chart(props: { id: string; title: string; xs: number[]; series: Series[] }) {
+export function Chart(props: { id: string; title: string; xLabel: string; xs: number[]; series: Series[] }) {
   const box = useRef<HTMLDivElement>(null);
   const key = JSON.stringify([props.xs, props.series]);
   useEffect(() => {
@@ -25,7 +25,7 @@ export function Chart(props: { id: string; title: string; xs: number[]; series: 
         width,
         height: 200,
         series: [
-          { label: "h" },
+          { label: props.xLabel },
           ...props.series.map((s) => ({
             label: s.label,
             stroke: s.stroke,
@@ -35,14 +35,23 @@ export function Chart(props: { id: string; title: string; xs: number[]; series: 
             spanGaps: true,
           })),
         ],
-        axes: [{ values: (_u, ticks) => ticks.map((t) => new Date(t * 1000).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })) }, {}],
-        scales: { x: { time: false } },
+        // The x values are Unix seconds: uPlot's time axis puts its ticks on the hours.
+        scales: { x: { time: true } },
         legend: { show: true },
       },
       data,
       el,
     );
-    return () => plot.destroy();
+    // Follow the card's width (a window resized, a phone turned).
+    const resize = new ResizeObserver(() => {
+      const w = Math.max(280, el.clientWidth);
+      if (Math.abs(w - plot.width) > 1) plot.setSize({ width: w, height: 200 });
+    });
+    resize.observe(el);
+    return () => {
+      resize.disconnect();
+      plot.destroy();
+    };
   }, [key]);
   return <div class="chart" id={props.id} ref={box} role="img" aria-label={props.title} />;
 }

@@ -26,6 +26,7 @@ export const T: Table = {
   kpi_day: { id: "Hari {day}", en: "Day {day}" },
   csv: { id: "Unduh CSV hari ini", en: "Download today's CSV" },
   csv_ready: { id: "Simpan {name}", en: "Save {name}" },
+  hour: { id: "Jam", en: "Hour" },
   charts: { id: "Sepanjang hari", en: "Over the day" },
   chart_served: { id: "Dilayani dan menunggu per jam", en: "Served and waiting per hour" },
   chart_wait: { id: "Waktu tunggu per jam (menit)", en: "Wait per hour (minutes)" },
