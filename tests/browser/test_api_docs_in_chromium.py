@@ -6,14 +6,12 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.browser.test_web_client import ARGS, chromium_path
 from tests.e2e.server import running_server
-
-__all__ = ["chromium_path"]  # the fixture, used by name below
+from tests.support.browser import ARGS, chromium_or_skip
 
 
 async def test_swagger_ui_lists_the_operations_with_no_other_origin_reachable(
-    tmp_path: Path, chromium_path: str
+    tmp_path: Path,
 ) -> None:
     from playwright.async_api import Route, async_playwright
 
@@ -21,7 +19,7 @@ async def test_swagger_ui_lists_the_operations_with_no_other_origin_reachable(
         running_server(tmp_path / "data", counter_bots="never") as server,
         async_playwright() as pw,
     ):
-        browser = await pw.chromium.launch(executable_path=chromium_path, args=ARGS)
+        browser = await pw.chromium.launch(executable_path=chromium_or_skip(), args=ARGS)
         page = await browser.new_page()
         origin = urlsplit(server.base).netloc
         elsewhere: list[str] = []
