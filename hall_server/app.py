@@ -337,12 +337,21 @@ def create_app(settings: Settings) -> FastAPI:
             await websocket.send_json({**error, "text": text_for("unknown_hall")})
             await websocket.close(4004, message)
             return
-        sub = await websocket.app.state.bus.subscribe(counters.board_topic)
+        bus = websocket.app.state.bus
+        sub = await bus.subscribe(counters.board_topic)
+        # The hall's announcements too: a wall screen shows them without joining
+        # the hall as a spectator (which would stream every avatar to it).
+        runtime: HallRuntime = websocket.app.state.runtimes[counters.hall.hall_id]
+        said = await bus.subscribe(runtime.announce_topic)
 
         async def forward() -> None:
             await websocket.send_json({"type": "board", **counters.current_board()})
             async for payload in sub:
                 await websocket.send_json({"type": "board", **payload})
+
+        async def announce() -> None:
+            async for payload in said:
+                await websocket.send_json({"type": "announcement", "text": payload["text"]})
 
         async def until_gone() -> None:
             # A quiet board sends nothing for minutes: without reading, a display that
@@ -350,7 +359,7 @@ def create_app(settings: Settings) -> FastAPI:
             while (await websocket.receive())["type"] != "websocket.disconnect":
                 pass
 
-        tasks = [asyncio.create_task(forward()), asyncio.create_task(until_gone())]
+        tasks = [asyncio.create_task(job()) for job in (forward, announce, until_gone)]
         try:
             await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
         finally:
@@ -358,6 +367,7 @@ def create_app(settings: Settings) -> FastAPI:
                 task.cancel()
             await asyncio.gather(*tasks, return_exceptions=True)
             await sub.close()
+            await said.close()
 
     @app.post("/api/v1/halls/{hall_id}/announcements", tags=["halls"], status_code=202)
     async def announce(

@@ -1,12 +1,11 @@
 // The public "now serving" board, for a TV (1920x1080) and a phone: big
 // numbers and counters from the board feed, waiting per service, the hall's
-// announcements (as a spectator, who has no body in the hall), a chime and
+// announcements (from the same feed: no hall socket, no avatars streamed), a chime and
 // the number spoken in Bahasa Indonesia, and a QR code of the hall's address.
 
 import { signal } from "@preact/signals";
 import { useEffect, useMemo } from "preact/hooks";
 import { followBoard } from "../protocol/board";
-import { HallConnection } from "../protocol/connection";
 import type { Bilingual, Board } from "../protocol/messages";
 import { api } from "../protocol/rest";
 import { findHall, type HallInfo } from "../shared/halls";
@@ -68,47 +67,18 @@ async function start(): Promise<void> {
   const info = await findHall();
   hall.value = info;
   if (!info) return;
-  followBoard(info.id, onBoard);
+  followBoard(info.id, onBoard, (text) => {
+    announcements.value = [{ text, at: Date.now() }, ...announcements.value].slice(0, 3);
+  });
   void api<Scene>(info.scene_url).then((scene) => {
     counterNames.value = Object.fromEntries(scene.counters.map((c) => [c.id, c.name]));
   });
   void loadServiceNames();
-  listen(info);
 }
 
 async function loadServiceNames(): Promise<void> {
   const out = await api<{ services: Array<{ code: string; name: string }> }>(`/api/v1/services?lang=${lang.value}`);
   serviceNames.value = Object.fromEntries(out.services.map((s) => [s.code, s.name]));
-}
-
-/** The hall's announcements reach a spectator: a token of its own, renewed when it lapses. */
-function listen(info: HallInfo): void {
-  let token: string | null = null;
-  const fetchToken = async (): Promise<void> => {
-    const out = await api<{ token: string }>("/api/v1/auth/guest/token", {
-      body: { display_name: "Papan", role: "spectator", hall: info.id },
-    });
-    token = out.token;
-  };
-  const conn = new HallConnection({
-    path: info.websocket_url,
-    token: () => token,
-    onMessage: (msg) => {
-      if (msg.type === "announcement") {
-        announcements.value = [{ text: msg.text, at: Date.now() }, ...announcements.value].slice(0, 3);
-      }
-    },
-    onStatus: (status) => {
-      if (status === "signed_out") {
-        void fetchToken()
-          .then(() => conn.retryNow())
-          .catch(() => setTimeout(() => listen(info), 10_000));
-      }
-    },
-  });
-  void fetchToken()
-    .then(() => conn.connect())
-    .catch(() => setTimeout(() => listen(info), 10_000));
 }
 
 export function App() {

@@ -1,9 +1,14 @@
-// The public "now serving" feed (docs/protocol.md section 11.3), with reconnect.
+// The public "now serving" feed (docs/protocol.md section 11.3): the board
+// and the hall's announcements, with reconnect.
 
-import type { Board } from "./messages";
+import type { Bilingual, Board } from "./messages";
 import { backoffMs } from "./connection";
 
-export function followBoard(hallId: string, onBoard: (board: Board) => void): () => void {
+export function followBoard(
+  hallId: string,
+  onBoard: (board: Board) => void,
+  onAnnouncement?: (text: Bilingual) => void,
+): () => void {
   let socket: WebSocket | null = null;
   let attempt = 0;
   let stopped = false;
@@ -14,8 +19,9 @@ export function followBoard(hallId: string, onBoard: (board: Board) => void): ()
     socket.onmessage = (event: MessageEvent) => {
       attempt = 0;
       try {
-        const msg = JSON.parse(String(event.data)) as Board & { type?: string };
+        const msg = JSON.parse(String(event.data)) as Board & { type?: string; text?: Bilingual };
         if (msg.type === "board") onBoard(msg);
+        else if (msg.type === "announcement" && msg.text) onAnnouncement?.(msg.text);
       } catch {
         /* not a board message: ignored */
       }
