@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import logging
+import math
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -39,7 +40,7 @@ from hall_server.db.migrate import upgrade
 from hall_server.document_store import SqlDocumentStore
 from hall_server.documents_api import documents_router, start_document_sweep, stop_document_sweep
 from hall_server.error_texts import text_for
-from hall_server.errors import HallError, NotFound
+from hall_server.errors import HallError, LimitExceeded, NotFound
 from hall_server.errors_api import errors_router
 from hall_server.halls import HallSpec, build_runtime, identity_from_claims, load_hall_specs
 from hall_server.handoff_api import handoff_router
@@ -459,7 +460,10 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def hall_error(request: Request, exc: HallError) -> JSONResponse:
         _count_error(request, exc.code)
         error = {"code": exc.code, "message": str(exc), "text": text_for(exc.code)}
-        return JSONResponse({"error": error}, status_code=exc.http_status)
+        headers: dict[str, str] = {}
+        if isinstance(exc, LimitExceeded) and exc.retry_after_s is not None:
+            headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after_s)))
+        return JSONResponse({"error": error}, status_code=exc.http_status, headers=headers)
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -92,6 +92,13 @@ class LimitExceeded(HallError):
     code = "rate_limited"
     http_status = 429
 
+    def __init__(
+        self, message: str, *, code: str | None = None, retry_after_s: float | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        #: When known, how long to wait; REST answers carry it as ``Retry-After``.
+        self.retry_after_s = retry_after_s
+
 
 class NotFound(HallError):
     """The named thing (hall, avatar, resume token) does not exist."""

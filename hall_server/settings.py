@@ -48,6 +48,10 @@ class Limits:
     max_connections_per_address: int = 50
     #: Longest chat message, in characters.
     max_chat_chars: int = 500
+    #: Walking paths (``GET .../path``) per second per client address, sustained.
+    path_requests_per_s: float = 1.0
+    #: Burst allowance of the path requests' token bucket.
+    path_burst: int = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,6 +284,10 @@ class Settings:
             raise InvalidInput("HALL_ENVIRONMENT must be 'development' or 'production'")
         if not 1 <= self.tick_hz <= 120:
             raise InvalidInput("HALL_TICK_HZ must be between 1 and 120")
+        if not (self.limits.path_requests_per_s > 0 and self.limits.path_burst >= 1):
+            raise InvalidInput(
+                "HALL_LIMIT_PATH_REQUESTS_PER_S must be positive and HALL_LIMIT_PATH_BURST at least 1"
+            )
         if not 0 < self.port < 65536:
             raise InvalidInput("HALL_PORT must be between 1 and 65535")
         if self.aoi_cell_m <= 0 or self.chat_radius_m <= 0 or self.max_speed_m_s <= 0:

@@ -64,3 +64,36 @@ class AddressCounter:
             self._counts[address] = count
         else:
             self._counts.pop(address, None)
+
+
+class AddressBuckets:
+    """One :class:`TokenBucket` per client address, for REST calls that cost CPU.
+
+    Bounded: past ``max_addresses`` the longest-unused address is forgotten
+    (its next call starts with a full burst), so a flood of made-up addresses
+    cannot grow memory. The addresses are kept only here, never logged.
+    """
+
+    __slots__ = ("_buckets", "burst", "max_addresses", "rate")
+
+    def __init__(self, rate: float, burst: float, max_addresses: int = 10_000) -> None:
+        self.rate = rate
+        self.burst = burst
+        self.max_addresses = max_addresses
+        self._buckets: dict[str, TokenBucket] = {}
+
+    def allow(self, address: str, now: float) -> bool:
+        bucket = self._buckets.pop(address, None)
+        if bucket is None:
+            bucket = TokenBucket(rate=self.rate, burst=self.burst)
+            if len(self._buckets) >= self.max_addresses:
+                del self._buckets[next(iter(self._buckets))]
+        self._buckets[address] = bucket  # re-inserted last: dict order is recency
+        return bucket.allow(now)
+
+    def retry_after_s(self, address: str) -> float:
+        """Seconds until ``address`` has a whole token again (0 when it has one)."""
+        bucket = self._buckets.get(address)
+        if bucket is None or bucket.tokens >= 1.0:
+            return 0.0
+        return (1.0 - bucket.tokens) / self.rate

@@ -71,3 +71,18 @@ async def test_bad_points_and_unknown_halls_get_documented_errors(tmp_path: Path
         r = await server.http.get(url, params={**ok, "to_x": cx, "to_y": cy})
         assert r.status_code == 200
         assert tuple(r.json()["points"][-1]) != (cx, cy)
+
+
+async def test_a_flood_of_paths_from_one_address_is_rate_limited(tmp_path: Path):
+    async with running_server(
+        tmp_path / "data", counter_bots="never", path_requests_per_s=0.01, path_burst=3
+    ) as server:
+        url = f"/api/v1/halls/{HALL}/path"
+        ok = {"from_x": 30, "from_y": 2, "to_x": 3.6, "to_y": 12}
+        codes = [(await server.http.get(url, params=ok)).status_code for _ in range(3)]
+        assert codes == [200, 200, 200]
+        r = await server.http.get(url, params=ok)
+        assert r.status_code == 429
+        assert r.json()["error"]["code"] == "rate_limited"
+        assert r.json()["error"]["text"]["id"]  # a text a person can read, in both languages
+        assert 1 <= int(r.headers["Retry-After"]) <= 100
