@@ -1,0 +1,132 @@
+"""The verifiable audit log over HTTP, and the pump that seals and signs it.
+
+Public (anyone may check the hall): ``GET /api/v1/audit/checkpoint`` (the
+latest signed checkpoint, a C2SP signed note), ``GET /api/v1/audit/key`` (the
+verifier key to pin), ``GET /api/v1/audit/proof/inclusion?row=ID&size=N`` and
+``GET /api/v1/audit/proof/consistency?first=M&second=N``. The proofs are
+hashes only. A row's content (who did what to which ticket) can be personal,
+so ``GET /api/v1/audit/leaf?row=ID``, its canonical leaf, is for supervisors
+and admins. docs/protocol.md section 13, docs/trust.md.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+import httpx
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import PlainTextResponse
+
+from hall_server.audit_log import AuditLog
+from hall_server.auth.routes import require_role
+from hall_server.auth.tokens import Claims
+
+log = logging.getLogger(__name__)
+
+_NOTE_HEADERS = {"Cache-Control": "no-cache"}
+
+
+def _audit(request: Request) -> AuditLog:
+    audit: AuditLog = request.app.state.audit
+    return audit
+
+
+def audit_router() -> APIRouter:
+    router = APIRouter(prefix="/api/v1/audit", tags=["audit"])
+
+    @router.get("/checkpoint", response_class=PlainTextResponse)
+    async def checkpoint(request: Request) -> PlainTextResponse:
+        """The latest checkpoint the hall signed, with witness cosignatures."""
+        note = await _audit(request).latest_note()
+        return PlainTextResponse(note, headers=_NOTE_HEADERS)
+
+    @router.get("/key", response_class=PlainTextResponse)
+    async def key(request: Request) -> PlainTextResponse:
+        """The hall's verifier key (``name+keyid+base64``), to pin once."""
+        return PlainTextResponse(_audit(request).verifier_key + "\n")
+
+    @router.get("/proof/inclusion")
+    async def inclusion(
+        request: Request,
+        row: Annotated[int, Query(ge=1, description="audit row id")],
+        size: Annotated[
+            int | None, Query(ge=1, description="tree size (default: the latest checkpoint's)")
+        ] = None,
+    ) -> dict[str, Any]:
+        """Proof that an audit row is in the tree of ``size`` leaves."""
+        return await _audit(request).inclusion(row, size)
+
+    @router.get("/proof/consistency")
+    async def consistency(
+        request: Request,
+        first: Annotated[int, Query(ge=0)],
+        second: Annotated[int, Query(ge=0)],
+    ) -> dict[str, Any]:
+        """Proof that the tree of ``first`` leaves is a prefix of that of ``second``."""
+        return await _audit(request).consistency(first, second)
+
+    @router.get("/leaf")
+    async def leaf(
+        request: Request,
+        claims: Annotated[Claims, Depends(require_role("supervisor", "admin"))],
+        row: Annotated[int, Query(ge=1)],
+    ) -> dict[str, Any]:
+        """The canonical leaf of a row: its fields, which may be personal."""
+        del claims
+        return await _audit(request).leaf(row)
+
+    return router
+
+
+def start_audit_pump(
+    audit: AuditLog, every_s: float, witness_url: str | None, timeout_s: float
+) -> asyncio.Task[None]:
+    """Seal and sign at start and then every ``every_s``; send each new checkpoint
+    to the witness, if one is configured."""
+
+    async def pump() -> None:
+        async with httpx.AsyncClient(timeout=timeout_s) as http:
+            while True:
+                try:
+                    result = await audit.seal(datetime.now(UTC))
+                    if result.note and witness_url:
+                        await _to_witness(http, audit, witness_url, result.size, result.note)
+                except Exception:
+                    log.exception("audit seal failed; trying again later")
+                await asyncio.sleep(every_s)
+
+    return asyncio.create_task(pump(), name="audit:seal")
+
+
+async def _to_witness(
+    http: httpx.AsyncClient, audit: AuditLog, url: str, size: int, note: str
+) -> None:
+    try:
+        answer = await http.post(url, content=note, headers={"Content-Type": "text/plain"})
+    except httpx.HTTPError as exc:
+        log.warning("audit witness unreachable", extra={"error": type(exc).__name__})
+        return
+    if answer.status_code != 200:
+        code = _code_of(answer)
+        log.warning("audit witness refused a checkpoint", extra={"code": code, "size": size})
+        return
+    lines = [line for line in answer.text.splitlines() if line.startswith("\u2014 ")]
+    audit.cosignatures[size] = lines
+
+
+def _code_of(answer: httpx.Response) -> str:
+    with contextlib.suppress(ValueError):
+        body = answer.json()
+        if isinstance(body, dict):
+            return str(body.get("code", answer.status_code))
+    return str(answer.status_code)
+
+
+async def stop_audit_pump(task: asyncio.Task[Any]) -> None:
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
