@@ -85,16 +85,19 @@ def audit_router() -> APIRouter:
 def start_audit_pump(
     audit: AuditLog, every_s: float, witness_url: str | None, timeout_s: float
 ) -> asyncio.Task[None]:
-    """Seal and sign at start and then every ``every_s``; send each new checkpoint
-    to the witness, if one is configured."""
+    """Seal and sign at start and then every ``every_s``; send the latest checkpoint
+    to the witness, if one is configured, until it cosigned it."""
 
     async def pump() -> None:
         async with httpx.AsyncClient(timeout=timeout_s) as http:
             while True:
                 try:
                     result = await audit.seal(datetime.now(UTC))
-                    if result.note and witness_url:
-                        await _to_witness(http, audit, witness_url, result.size, result.note)
+                    # Until the witness cosigned the latest checkpoint, offer it again each
+                    # round: a witness that was down catches up without a new row.
+                    if witness_url and result.size not in audit.cosignatures:
+                        note = result.note or await audit.latest_note()
+                        await _to_witness(http, audit, witness_url, result.size, note)
                 except Exception:
                     log.exception("audit seal failed; trying again later")
                 await asyncio.sleep(every_s)
