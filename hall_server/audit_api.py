@@ -122,10 +122,10 @@ async def _to_witness(
 
 
 def _code_of(answer: httpx.Response) -> str:
-    with contextlib.suppress(ValueError):
-        body = answer.json()
-        if isinstance(body, dict):
-            return str(body.get("code", answer.status_code))
+    with contextlib.suppress(ValueError, AttributeError):
+        error = answer.json().get("error")
+        if isinstance(error, dict):
+            return str(error.get("code", answer.status_code))
     return str(answer.status_code)
 
 

@@ -17,7 +17,8 @@ Once it cosigned, a hall that rewrote its history can no longer show the
 witness a checkpoint it will sign: the split is visible to anyone who compares
 the two. State (the last cosigned note) is one JSON file, written atomically;
 the key is a 32-byte Ed25519 seed file, generated on first start (mode 0600).
-Answers are the cosignature line (text), or ``{"code", "message"}``.
+Answers are the cosignature line (text), or an error as the hall sends them,
+``{"error": {"code", "message", "text"}}``.
 """
 
 from __future__ import annotations
@@ -43,10 +44,13 @@ from counters.audit_note import (
     NoteError,
     cosign,
     open_checkpoint,
+    parse_checkpoint,
     parse_verifier_key,
+    split_note,
     verifier_key,
 )
 from counters.audit_tree import ProofError, verify_consistency
+from hall_server.error_texts import text_for
 from hall_server.errors import Conflict, Forbidden, HallError, InvalidInput, Unavailable
 
 #: Largest checkpoint accepted (a checkpoint is a few hundred bytes).
@@ -105,6 +109,10 @@ class Witness:
 
     async def add(self, note: str, http: httpx.AsyncClient) -> str:
         """The cosignature line for ``note``, or a :class:`HallError` saying why not."""
+        try:
+            parse_checkpoint(split_note(note)[0])
+        except NoteError as exc:
+            raise InvalidInput(f"not a signed checkpoint: {exc}") from None
         try:
             new = open_checkpoint(note, self.config.log_name, self.config.log_key)
         except NoteError as exc:
@@ -174,7 +182,8 @@ def witness_app(witness: Witness) -> FastAPI:
 
     @app.exception_handler(HallError)
     async def hall_error(request: Request, exc: HallError) -> JSONResponse:
-        return JSONResponse({"code": exc.code, "message": exc.message}, exc.http_status)
+        error = {"code": exc.code, "message": exc.message, "text": text_for(exc.code)}
+        return JSONResponse({"error": error}, exc.http_status)
 
     @app.post("/add-checkpoint", response_class=PlainTextResponse)
     async def add_checkpoint(request: Request) -> PlainTextResponse:
