@@ -6,7 +6,7 @@ verifier key to pin), ``GET /api/v1/audit/proof/inclusion?row=ID&size=N`` and
 ``GET /api/v1/audit/proof/consistency?first=M&second=N``. The proofs are
 hashes only. A row's content (who did what to which ticket) can be personal,
 so ``GET /api/v1/audit/leaf?row=ID``, its canonical leaf, is for supervisors
-and admins. docs/protocol.md section 13, docs/trust.md.
+and admins. docs/protocol.md section 15, docs/trust.md.
 """
 
 from __future__ import annotations
