@@ -6,6 +6,9 @@ database and exits 1 naming the first bad row (changed, deleted, reordered,
 cut short) or a checkpoint that does not verify; 0 when all is well.
 ``audit checkpoint`` prints the latest signed checkpoint (save it with ``>``),
 ``audit seal`` seals and signs now, ``audit key`` prints the verifier key.
+``audit check --log URL --key VKEY`` is for outsiders, with HTTP only: the
+latest checkpoint's signature, its consistency with a saved one, a row's
+inclusion.
 """
 
 from __future__ import annotations
@@ -41,6 +44,18 @@ def add_audit_commands(sub: Any) -> None:
     seal = commands.add_parser("seal", help="seal new audit rows and sign a checkpoint now")
     seal.add_argument("--database-url")
     seal.set_defaults(run=_seal)
+
+    check = commands.add_parser(
+        "check", help="check a hall from outside: its signed checkpoint and proofs over HTTP"
+    )
+    check.add_argument("--log", required=True, help="the hall's base URL (http://host:port)")
+    check.add_argument("--key", required=True, help="the hall's verifier key, pinned")
+    check.add_argument(
+        "--checkpoint", type=Path, help="a checkpoint saved earlier: is today's consistent?"
+    )
+    check.add_argument("--row", type=int, help="an audit row id: is it in today's tree?")
+    check.add_argument("--save", type=Path, help="save today's checkpoint to this file")
+    check.set_defaults(run=_check)
 
     key = commands.add_parser("key", help="print the hall's verifier key")
     key.set_defaults(run=_key)
@@ -147,6 +162,58 @@ def _seal(args: argparse.Namespace) -> int:
     asyncio.run(upgrade(settings.resolved_database_url))
     result = asyncio.run(_with_sessions(settings, seal))
     print(f"sealed {result.sealed} row(s); the tree has {result.size} leaves")
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    import base64
+
+    import httpx
+
+    from counters.audit_note import NoteError, open_checkpoint, parse_verifier_key
+    from counters.audit_tree import ProofError, verify_consistency, verify_inclusion
+
+    try:
+        name, public = parse_verifier_key(args.key)
+    except NoteError as exc:
+        raise InvalidInput(f"--key: {exc}") from None
+    with httpx.Client(base_url=args.log.rstrip("/"), timeout=30) as http:
+
+        def get(path: str, **params: int) -> httpx.Response:
+            answer = http.get(path, params=params)
+            answer.raise_for_status()
+            return answer
+
+        try:
+            note = get("/api/v1/audit/checkpoint").text
+            today = open_checkpoint(note, name, public)
+            print(f"checkpoint: {today.size} leaves, signed {today.time:%Y-%m-%dT%H:%M:%SZ}")
+            if args.checkpoint:
+                old = open_checkpoint(args.checkpoint.read_text(encoding="utf-8"), name, public)
+                if old.size > today.size:
+                    raise ProofError(f"the saved checkpoint has {old.size} leaves: cut short")
+                proof = get("/api/v1/audit/proof/consistency", first=old.size, second=today.size)
+                hashes = [base64.b64decode(p) for p in proof.json()["proof"]]
+                verify_consistency(old.size, today.size, old.root, today.root, hashes)
+                print(f"consistent with the saved checkpoint of {old.size} leaves")
+            if args.row is not None:
+                found = get("/api/v1/audit/proof/inclusion", row=args.row, size=today.size).json()
+                verify_inclusion(
+                    base64.b64decode(found["leaf_hash"]),
+                    found["leaf_index"],
+                    today.size,
+                    [base64.b64decode(p) for p in found["proof"]],
+                    today.root,
+                )
+                print(f"row {args.row} is leaf {found['leaf_index']}")
+        except (NoteError, ProofError, OSError) as exc:
+            print(f"FAIL: {exc}")
+            return 1
+        except httpx.HTTPError as exc:
+            print(f"FAIL: the hall did not answer: {exc}")
+            return 1
+    if args.save:
+        args.save.write_text(note, encoding="utf-8")
     return 0
 
 

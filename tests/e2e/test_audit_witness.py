@@ -10,6 +10,7 @@ serves verify against its signed roots.
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import contextlib
 import hashlib
@@ -22,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
+import pytest
 
 from counters.audit_note import (
     Checkpoint,
@@ -33,6 +35,7 @@ from counters.audit_note import (
 )
 from counters.audit_tree import leaf_hash, verify_consistency, verify_inclusion
 from hall_server.audit_log import audit_signing_key
+from hall_server.cli import main
 from hall_server.db import create_engine, make_sessionmaker
 from hall_server.db.models import AuditRow
 from tests.e2e.server import running_server
@@ -114,7 +117,9 @@ def _b64(items: list[str]) -> list[bytes]:
     return [base64.b64decode(x) for x in items]
 
 
-async def test_a_witness_cosigns_a_growing_log_and_refuses_a_forked_one(tmp_path: Path) -> None:
+async def test_a_witness_cosigns_a_growing_log_and_refuses_a_forked_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     port = _free_port()
     async with running_server(
         tmp_path / "hall",
@@ -227,6 +232,25 @@ async def test_a_witness_cosigns_a_growing_log_and_refuses_a_forked_one(tmp_path
                 # Its state is still the checkpoint it cosigned.
                 kept = (await witness.get("/checkpoint")).text
                 assert open_checkpoint(kept, ORIGIN, HALL_KEY.public_key()).size >= grown.size
+
+        # An outsider with HTTP only: today's checkpoint extends the one saved earlier, and
+        # the row is in it; a saved checkpoint of a forked history is caught.
+        saved = tmp_path / "saved.txt"
+        saved.write_text(first_note, encoding="utf-8")
+        vkey = verifier_key(ORIGIN, HALL_KEY.public_key())
+        outsider = ["audit", "check", "--log", server.base, "--key", vkey]
+        capsys.readouterr()
+        code = await asyncio.to_thread(
+            main, [*outsider, "--checkpoint", str(saved), "--row", str(ids[1])]
+        )
+        out = capsys.readouterr().out
+        assert code == 0, out
+        assert f"row {ids[1]} is leaf" in out and "consistent with the saved checkpoint" in out
+        fork = Checkpoint(ORIGIN, grown.size, hashlib.sha256(b"forged").digest(), grown.time)
+        saved.write_text(sign_checkpoint(fork, ORIGIN, HALL_KEY), encoding="utf-8")
+        code = await asyncio.to_thread(main, [*outsider, "--checkpoint", str(saved)])
+        assert code == 1
+        assert "FAIL" in capsys.readouterr().out
 
         # Bad requests to the hall get their documented codes.
         r = await hall.get("/api/v1/audit/proof/inclusion", params={"row": 999999})
