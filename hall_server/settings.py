@@ -342,9 +342,17 @@ class Settings:
             raise InvalidInput("HALL_TIMEZONE must name a time zone, e.g. Asia/Makassar")
         if self.handoff_claim_lease_s <= 0:
             raise InvalidInput("HALL_HANDOFF_CLAIM_LEASE_S must be positive")
-        if self.audit_checkpoint_interval_s <= 0 or not self.audit_origin.strip():
+        origin = self.audit_origin
+        if (
+            self.audit_checkpoint_interval_s <= 0
+            or not origin
+            or "+" in origin
+            or origin != "".join(origin.split())
+        ):
+            # The origin names the signing key in C2SP notes: no spaces, no '+'.
             raise InvalidInput(
-                "HALL_AUDIT_CHECKPOINT_INTERVAL_S must be positive and HALL_AUDIT_ORIGIN not empty"
+                "HALL_AUDIT_CHECKPOINT_INTERVAL_S must be positive and HALL_AUDIT_ORIGIN"
+                " a name without spaces or '+', e.g. mpp.kendarikota.go.id/audit"
             )
         if self.environment == "production" and not self.secret_key:
             raise InvalidInput("HALL_SECRET_KEY is required when HALL_ENVIRONMENT=production")
