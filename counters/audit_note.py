@@ -155,7 +155,10 @@ def open_checkpoint(note: str, name: str, public: Ed25519PublicKey) -> Checkpoin
                 public.verify(sig[4:], body.encode("utf-8"))
             except InvalidSignature:
                 raise NoteError(f"the signature of {name} does not verify") from None
-            return parse_checkpoint(body)
+            checkpoint = parse_checkpoint(body)
+            if checkpoint.origin != name:  # the key signs its own log's checkpoints only
+                raise NoteError(f"the checkpoint is of {checkpoint.origin}, not {name}")
+            return checkpoint
     raise NoteError(f"the note carries no signature by {name}")
 
 

@@ -28,6 +28,9 @@ from hall_server.auth.tokens import Claims
 log = logging.getLogger(__name__)
 
 _NOTE_HEADERS = {"Cache-Control": "no-cache"}
+#: Largest row id or tree size asked about: the columns are 32-bit integers, and a
+#: larger number would reach the database as an error rather than a bad request.
+MAX_ID = 2**31 - 1
 
 
 def _audit(request: Request) -> AuditLog:
@@ -52,9 +55,10 @@ def audit_router() -> APIRouter:
     @router.get("/proof/inclusion")
     async def inclusion(
         request: Request,
-        row: Annotated[int, Query(ge=1, description="audit row id")],
+        row: Annotated[int, Query(ge=1, le=MAX_ID, description="audit row id")],
         size: Annotated[
-            int | None, Query(ge=1, description="tree size (default: the latest checkpoint's)")
+            int | None,
+            Query(ge=1, le=MAX_ID, description="tree size (default: the latest checkpoint's)"),
         ] = None,
     ) -> dict[str, Any]:
         """Proof that an audit row is in the tree of ``size`` leaves."""
@@ -63,8 +67,8 @@ def audit_router() -> APIRouter:
     @router.get("/proof/consistency")
     async def consistency(
         request: Request,
-        first: Annotated[int, Query(ge=0)],
-        second: Annotated[int, Query(ge=0)],
+        first: Annotated[int, Query(ge=0, le=MAX_ID)],
+        second: Annotated[int, Query(ge=0, le=MAX_ID)],
     ) -> dict[str, Any]:
         """Proof that the tree of ``first`` leaves is a prefix of that of ``second``."""
         return await _audit(request).consistency(first, second)
@@ -73,7 +77,7 @@ def audit_router() -> APIRouter:
     async def leaf(
         request: Request,
         claims: Annotated[Claims, Depends(require_role("supervisor", "admin"))],
-        row: Annotated[int, Query(ge=1)],
+        row: Annotated[int, Query(ge=1, le=MAX_ID)],
     ) -> dict[str, Any]:
         """The canonical leaf of a row: its fields, which may be personal."""
         del claims
