@@ -257,3 +257,5 @@ async def test_a_witness_cosigns_a_growing_log_and_refuses_a_forked_one(
         assert (r.status_code, r.json()["error"]["code"]) == (404, "audit_row_unsealed")
         r = await hall.get("/api/v1/audit/proof/consistency", params={"first": 5, "second": 10**6})
         assert (r.status_code, r.json()["error"]["code"]) == (400, "audit_bad_size")
+        r = await hall.get("/api/v1/audit/proof/inclusion", params={"row": "9" * 40})
+        assert (r.status_code, r.json()["error"]["code"]) == (422, "bad_request")
