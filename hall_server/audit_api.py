@@ -20,6 +20,7 @@ from typing import Annotated, Any
 import httpx
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
+from sqlalchemy.exc import OperationalError
 
 from hall_server.audit_log import AuditLog
 from hall_server.auth.routes import require_role
@@ -102,6 +103,9 @@ def start_audit_pump(
                     if witness_url and result.size not in audit.cosignatures:
                         note = result.note or await audit.latest_note()
                         await _to_witness(http, audit, witness_url, result.size, note)
+                except OperationalError as exc:
+                    # A busy SQLite file or a database restart: the next round seals it all.
+                    log.warning("audit seal deferred", extra={"error": type(exc.orig).__name__})
                 except Exception:
                     log.exception("audit seal failed; trying again later")
                 await asyncio.sleep(every_s)
