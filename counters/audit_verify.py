@@ -21,7 +21,7 @@ Pure: plain data in, a report out.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from counters.audit_note import Checkpoint
@@ -55,7 +55,6 @@ class Report:
     root: bytes
     checkpoints_checked: int
     problem: Problem | None = None
-    notes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
