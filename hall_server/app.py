@@ -28,6 +28,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from counters.catalogue import load_catalogue
 from hall_server.api_docs import install_api_docs
+from hall_server.audit_api import audit_router, start_audit_pump, stop_audit_pump
+from hall_server.audit_log import AuditLog, audit_signing_key
 from hall_server.auth.codes import LogCodeSender, NoCodeSender
 from hall_server.auth.routes import auth_router, require_role
 from hall_server.auth.service import AuthService
@@ -175,6 +177,15 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.calls = calls
         app.state.documents = SqlDocumentStore(sessions, settings.document_retention_s)
         document_sweep = start_document_sweep(app.state.documents, settings.recording_sweep_s)
+        app.state.audit = AuditLog(
+            sessions, key=audit_signing_key(secret), origin=settings.audit_origin
+        )
+        audit_pump = start_audit_pump(
+            app.state.audit,
+            settings.audit_checkpoint_interval_s,
+            settings.audit_witness_url,
+            settings.backoffice_timeout_s,
+        )
 
         def authenticate(token: str) -> tuple[Identity, str | None]:
             claims = auth.verify(token)
@@ -208,6 +219,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await calls.stop()  # ends every call (audit rows, recordings closed) first
             await stop_document_sweep(document_sweep)
+            await stop_audit_pump(audit_pump)
             for hub in counter_hubs.values():
                 await hub.stop()
             for runtime in runtimes.values():
@@ -239,6 +251,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(kpi_router())
     app.include_router(documents_router())
     app.include_router(paths_router())
+    app.include_router(audit_router())
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

@@ -3,7 +3,8 @@
 Commands: ``serve`` (run the hall server), ``check-scene FILE...`` (validate
 scene files, exit 1 if any has a problem), ``migrate`` (apply database
 migrations) and ``add-staff USERNAME`` (create an officer, supervisor or
-admin account; the password is read from standard input).
+admin account; the password is read from standard input), ``audit
+verify|checkpoint|seal|key`` and ``witness`` (hall_server/audit_cli.py).
 """
 
 from __future__ import annotations
@@ -87,6 +88,10 @@ def _parser() -> argparse.ArgumentParser:
     from hall_server.sims.cli import add_sim_commands  # the simulated back offices
 
     add_sim_commands(sub)
+
+    from hall_server.audit_cli import add_audit_commands  # audit verify, witness (docs/trust.md)
+
+    add_audit_commands(sub)
     return parser
 
 

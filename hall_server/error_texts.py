@@ -480,6 +480,42 @@ _TEXTS: dict[str, ErrorText] = {
         "Pemberitahuan dari instansi ini sudah pernah diterima.",
         "This notification from the agency was already received.",
     ),
+    # The verifiable audit log (docs/trust.md) and its witness.
+    "audit_no_checkpoint": _t(
+        "Aula belum menandatangani titik periksa log audit. Coba lagi sebentar lagi.",
+        "The hall has not signed an audit log checkpoint yet. Try again in a moment.",
+    ),
+    "audit_row_unsealed": _t(
+        "Baris audit ini tidak ada atau belum dimasukkan ke pohon audit. Coba lagi nanti.",
+        "This audit row does not exist or is not in the audit tree yet. Try again later.",
+    ),
+    "audit_bad_size": _t(
+        "Ukuran pohon audit yang diminta tidak ada. Pakai ukuran dari titik periksa yang "
+        "sudah ditandatangani.",
+        "The audit tree size asked for does not exist. Use the size of a signed checkpoint.",
+    ),
+    "witness_bad_signature": _t(
+        "Titik periksa tidak ditandatangani dengan kunci aula yang dipercaya saksi ini.",
+        "The checkpoint is not signed with the hall key this witness trusts.",
+    ),
+    "witness_stale": _t(
+        "Titik periksa ini lebih lama daripada yang terakhir ditandatangani saksi.",
+        "This checkpoint is older than the last one the witness cosigned.",
+    ),
+    "witness_inconsistent": _t(
+        "Titik periksa ini tidak melanjutkan log yang sudah ditandatangani saksi: "
+        "riwayat audit telah diubah.",
+        "This checkpoint does not extend the log the witness already cosigned: "
+        "the audit history was changed.",
+    ),
+    "witness_log_unreachable": _t(
+        "Saksi tidak dapat meminta bukti konsistensi dari aula. Coba lagi nanti.",
+        "The witness could not get a consistency proof from the hall. Try again later.",
+    ),
+    "witness_empty": _t(
+        "Saksi belum menandatangani titik periksa apa pun.",
+        "The witness has not cosigned any checkpoint yet.",
+    ),
 }
 
 #: code -> its text; read-only, so no caller can change what another sends.

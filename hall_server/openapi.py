@@ -138,6 +138,22 @@ ERRORS: dict[tuple[str, str], dict[int, str]] = {
         401: _AUTH[401],
         404: "`unknown_document`: no such document, or not one you may see",
     },
+    ("GET", "/api/v1/audit/checkpoint"): {503: "`audit_no_checkpoint`: no checkpoint signed yet"},
+    ("GET", "/api/v1/audit/key"): {},
+    ("GET", "/api/v1/audit/proof/inclusion"): {
+        400: "`audit_bad_size`: the size is beyond the tree, or the row beyond the size",
+        404: "`audit_row_unsealed`: no such row, or not sealed yet",
+        422: _VALIDATION,
+    },
+    ("GET", "/api/v1/audit/proof/consistency"): {
+        400: "`audit_bad_size`: a size beyond the tree, or first > second",
+        422: _VALIDATION,
+    },
+    ("GET", "/api/v1/audit/leaf"): {
+        **_AUTH,
+        404: "`audit_row_unsealed`: no such row",
+        422: _VALIDATION,
+    },
 }
 
 #: Answers that are not an ErrorBody: (METHOD, path) -> status -> (description, model).

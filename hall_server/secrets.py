@@ -62,6 +62,12 @@ def derive_key(master: bytes, purpose: str) -> bytes:
     return hmac.new(master, b"hall-server/" + purpose.encode("ascii"), hashlib.sha256).digest()
 
 
+def load_or_create_key_file(path: Path) -> bytes:
+    """32 random bytes kept in ``path`` (mode 0600), generated on first use: how
+    the development secret is kept, for other keys (the audit witness's)."""
+    return _load_or_create(path)
+
+
 def _load_or_create(path: Path) -> bytes:
     path.parent.mkdir(parents=True, exist_ok=True)
     try:

@@ -199,6 +199,15 @@ class Settings:
     #: may be named in ``appearance.model_url``, besides the hall's own ``/assets/``.
     #: Empty: the hall's assets only (a model URL is fetched by every viewer).
     model_url_allow: str = ""
+    #: How often new audit rows are sealed into the audit Merkle tree and a checkpoint
+    #: is signed (docs/trust.md).
+    audit_checkpoint_interval_s: float = 60.0
+    #: Origin line of the audit checkpoints and name of the hall's signing key: a
+    #: name unique to this hall, e.g. ``mpp.kendarikota.go.id/audit``.
+    audit_origin: str = "hall.local/audit"
+    #: URL a new checkpoint is POSTed to for a witness to cosign
+    #: (``hall-server witness``: ``http://host:port/add-checkpoint``); None: no witness.
+    audit_witness_url: str | None = None
     #: Log as one JSON object per line.
     log_json: bool = False
     #: Log level name.
@@ -341,6 +350,18 @@ class Settings:
             raise InvalidInput("HALL_TIMEZONE must name a time zone, e.g. Asia/Makassar")
         if self.handoff_claim_lease_s <= 0:
             raise InvalidInput("HALL_HANDOFF_CLAIM_LEASE_S must be positive")
+        origin = self.audit_origin
+        if (
+            self.audit_checkpoint_interval_s <= 0
+            or not origin
+            or "+" in origin
+            or origin != "".join(origin.split())
+        ):
+            # The origin names the signing key in C2SP notes: no spaces, no '+'.
+            raise InvalidInput(
+                "HALL_AUDIT_CHECKPOINT_INTERVAL_S must be positive and HALL_AUDIT_ORIGIN"
+                " a name without spaces or '+', e.g. mpp.kendarikota.go.id/audit"
+            )
         if self.environment == "production" and not self.secret_key:
             raise InvalidInput("HALL_SECRET_KEY is required when HALL_ENVIRONMENT=production")
 

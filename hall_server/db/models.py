@@ -26,6 +26,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Text,
     TypeDecorator,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
@@ -386,3 +387,26 @@ class DocumentRow(Base):
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     delete_after: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class AuditLeafRow(Base):
+    """The seal of one audit row: its leaf index in the audit Merkle tree and the
+    leaf hash it had when sealed (hall_server/audit_log.py). Append-only."""
+
+    __tablename__ = "audit_leaves"
+
+    leaf_index: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    row_id: Mapped[int] = mapped_column(Integer, unique=True)
+    leaf_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    sealed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class AuditCheckpointRow(Base):
+    """A checkpoint of the audit tree the hall signed (a C2SP signed note). Append-only."""
+
+    __tablename__ = "audit_checkpoints"
+
+    tree_size: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    root_hash: Mapped[bytes] = mapped_column(LargeBinary)
+    signed_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    note: Mapped[str] = mapped_column(Text)
