@@ -47,7 +47,7 @@ class ComplaintRules:
     verify_days: int = 3
     follow_up_days: int = 5
     close_after_days: int = 10
-    calendar: WorkCalendar = WorkCalendar()
+    calendar: WorkCalendar = field(default_factory=WorkCalendar)
     #: the hall's offset from UTC: deadlines are the hall's local dates
     utc_offset_s: int = 8 * 3600
 
