@@ -60,7 +60,7 @@ class Step:
     """One thing that happened to a complaint (also an audit row)."""
 
     at: float
-    #: "received", "verified", "followed_up", "closed", "replied", "forwarded"
+    #: "received", "verified", "followed_up", "closed", "replied", "photo_added", "forwarded"
     kind: str
     #: "citizen", "system" or the handler's ref ("account:12")
     actor: str
@@ -190,6 +190,16 @@ def reply(complaint: Complaint, text: object, now: float) -> Step:
     if complaint.stage == "closed":
         raise Conflict("this complaint is closed", code="complaint_stage")
     step = Step(now, "replied", "citizen", _text(text, "text", 1, MAX_NOTE))
+    complaint.steps.append(step)
+    return step
+
+
+def attach_photo(complaint: Complaint, photo: dict[str, Any], now: float) -> Step:
+    """The reporter adds the one photo a complaint may have, before it is verified."""
+    if complaint.stage != "received" or complaint.photo is not None:
+        raise Conflict("a photo can be added once, before verification", code="complaint_stage")
+    complaint.photo = dict(photo)
+    step = Step(now, "photo_added", "citizen")
     complaint.steps.append(step)
     return step
 

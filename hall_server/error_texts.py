@@ -480,6 +480,27 @@ _TEXTS: dict[str, ErrorText] = {
         "Pemberitahuan dari instansi ini sudah pernah diterima.",
         "This notification from the agency was already received.",
     ),
+    # -- The SKM survey and complaints (issue 14) -----------------------------------------------
+    "bad_survey_token": _t(
+        "Survei ini tidak berlaku lagi atau tautannya tidak lengkap.",
+        "This survey is no longer valid, or its link is incomplete.",
+    ),
+    "survey_answered": _t(
+        "Survei untuk layanan ini sudah diisi. Terima kasih.",
+        "The survey for this service has already been answered. Thank you.",
+    ),
+    "unknown_complaint": _t(
+        "Pengaduan dengan kode ini tidak ditemukan. Periksa kode pelacakan Anda.",
+        "No complaint has this code. Check your tracking code.",
+    ),
+    "unknown_category": _t(
+        "Pilih salah satu jenis pengaduan yang tersedia.",
+        "Choose one of the complaint categories offered.",
+    ),
+    "complaint_stage": _t(
+        "Pengaduan ini sudah berada pada tahap lain; muat ulang halaman untuk melihat statusnya.",
+        "This complaint has moved to another stage; reload the page to see where it stands.",
+    ),
 }
 
 #: code -> its text; read-only, so no caller can change what another sends.

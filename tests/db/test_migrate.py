@@ -29,6 +29,10 @@ TABLES = {
     "webhook_receipts",
     "call_recordings",
     "documents",
+    "survey_responses",
+    "survey_used",
+    "complaints",
+    "complaint_photos",
 }
 
 
@@ -47,7 +51,7 @@ async def test_migrations_create_every_table_on_an_empty_database(db_url: str) -
         async with engine.connect() as connection:
             assert await connection.run_sync(_tables) == TABLES
             version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-            assert version == "0005"
+            assert version == "0006_survey"
     finally:
         await engine.dispose()
 
