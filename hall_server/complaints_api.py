@@ -27,7 +27,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from counters import complaints as core
-from counters.documents import describe
+from counters.documents import UnsupportedDocument, describe
 from hall_server.auth.routes import require_role
 from hall_server.auth.tokens import Claims
 from hall_server.documents_api import SERVE_HEADERS, _read_body
@@ -134,7 +134,7 @@ def complaints_router() -> APIRouter:
         data = await _read_body(request, max_bytes)
         info = describe("photo", "complaint", data, max_bytes)
         if not info.media_type.startswith("image/"):
-            raise InvalidInput(
+            raise UnsupportedDocument(
                 "a complaint takes a photo (JPEG, PNG or WebP)", code="unsupported_document"
             )
         photo = {"media_type": info.media_type, "size": info.size, "sha256": info.sha256}
