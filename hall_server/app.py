@@ -430,6 +430,11 @@ def create_app(settings: Settings) -> FastAPI:
         """The public "now serving" board (no sign-in)."""
         return built_page("board.html")
 
+    @app.get("/ikm", include_in_schema=False)
+    async def ikm_page() -> HTMLResponse:
+        """The public IKM page (citizen satisfaction index; no sign-in)."""
+        return built_page("ikm.html")
+
     for prefix, versions in mounts.items():
         static = VersionedStaticFiles(
             directory=versions.directory, versions=versions, mounts=mounts
