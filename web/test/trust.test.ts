@@ -6,7 +6,7 @@ import type { Table } from "../src/shared/i18n";
 import { CATEGORIES, ELEMENTS, TRUST } from "../src/shared/trust";
 import { TT } from "../src/supervisor/trustTexts";
 
-const vars = (s: string): string[] => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
+const vars = (s: string): string[] => [...s.matchAll(/\{(\w+)\}/g)].map((m) => m[1] ?? "").sort();
 
 function bothLanguages(table: Table): void {
   for (const [key, text] of Object.entries(table)) {

@@ -149,7 +149,7 @@ function Table(props: {
       {props.rows.length === 0 ? (
         <p class="hint">{translate(I, "none")}</p>
       ) : (
-        <div class="scroll">
+        <div class="scroll" tabIndex={0}>
           <table id={props.id}>
             <thead>
               <tr>

@@ -36,7 +36,7 @@ function IkmPanel() {
     <section class="card wide" aria-labelledby="ikm-title" id="ikm">
       <h2 id="ikm-title">{translate(TT, "ikm_title", { period: data?.period ?? "" })}</h2>
       {data ? (
-        <div class="scroll">
+        <div class="scroll" tabIndex={0}>
           <table id="ikm-table">
             <thead>
               <tr>
