@@ -76,7 +76,9 @@ async def test_survey_after_a_bot_served_session_then_a_complaint_a_supervisor_v
         await survey.evaluate("el => el.scrollIntoView({block: 'start'})")
         await screenshot(page, tmp_path, "trust-1-survey-phone-id.png")
         for i in range(1, 10):
-            await press(page.locator(f"fieldset[data-element='U{i}'] label").nth(3 if i != 3 else 2))
+            await press(
+                page.locator(f"fieldset[data-element='U{i}'] label").nth(3 if i != 3 else 2)
+            )
         await press(page.get_by_test_id("survey-send"))
         await expect(page.get_by_test_id("survey-thanks")).to_be_visible()
         assert await serious_accessibility_problems(page) == []
