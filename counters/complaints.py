@@ -204,6 +204,28 @@ def attach_photo(complaint: Complaint, photo: dict[str, Any], now: float) -> Ste
     return step
 
 
+def forward(complaint: Complaint, actor: str, now: float) -> Step:
+    """A handler forwards the complaint to SP4N-LAPOR! (once, while it is open)."""
+    if complaint.stage == "closed" or complaint.last("forwarded") is not None:
+        raise Conflict("this complaint cannot be forwarded again", code="already_forwarded")
+    step = Step(now, "forwarded", actor, "lapor")
+    complaint.steps.append(step)
+    return step
+
+
+def lapor_form(complaint: Complaint) -> dict[str, str]:
+    """What SP4N-LAPOR! is sent: the complaint and its confidentiality, never its reporter."""
+    return {
+        "category": complaint.category,
+        "text": complaint.text,
+        "rahasia": "true" if complaint.rahasia else "false",
+        "anonim": "true" if complaint.anonim else "false",
+        "service": complaint.service or "",
+        "counter_id": complaint.counter_id or "",
+        "received_at": str(int(complaint.received_at)),
+    }
+
+
 def deadlines(complaint: Complaint, rules: ComplaintRules) -> dict[str, str | None]:
     """The local dates by which each stage is due (ISO), for the stages still ahead or met."""
     cal = rules.calendar
@@ -270,7 +292,7 @@ def reporter_view(complaint: Complaint, rules: ComplaintRules, now: float) -> di
         "rahasia": complaint.rahasia,
         "anonim": complaint.anonim,
         "has_photo": complaint.photo is not None,
-        "forwarded_to_lapor": complaint.lapor_ref is not None,
+        "forwarded_to_lapor": complaint.last("forwarded") is not None,
         "steps": [
             {
                 "kind": s.kind,
@@ -308,6 +330,7 @@ def handler_view(complaint: Complaint, rules: ComplaintRules, now: float) -> dic
         "overdue": overdue(complaint, now, rules),
         "replied": _replied(complaint),
         "lapor_ref": complaint.lapor_ref,
+        "forwarded": complaint.last("forwarded") is not None,
     }
 
 

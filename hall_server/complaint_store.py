@@ -17,8 +17,18 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from counters.complaints import Complaint, ComplaintRules, Step, attach_photo, close_if_silent
-from hall_server.db.models import AuditRow, ComplaintPhotoRow, ComplaintRow
+from counters.complaints import (
+    Complaint,
+    ComplaintRules,
+    Step,
+    attach_photo,
+    close_if_silent,
+    forward,
+    lapor_form,
+)
+from counters.handoff import BackOfficeKind
+from hall_server.backoffice.outbox import add_to_outbox
+from hall_server.db.models import ApplicationRow, AuditRow, ComplaintPhotoRow, ComplaintRow
 from hall_server.errors import NotFound
 
 T = TypeVar("T")
@@ -163,6 +173,37 @@ class ComplaintStore:
                 for step in new_steps:
                     db.add(_audit(complaint, step, _role_of(step)))
         return complaint, result
+
+    async def forward(self, hall_id: str, complaint_id: str, actor: str, now: float) -> Complaint:
+        """Forward to SP4N-LAPOR! through the hand-off outbox, in one transaction: an
+        application of kind ``lapor`` (its form the complaint without its reporter),
+        its outbox row, the complaint's ``forwarded`` step and their audit rows."""
+        at = _ts(now)
+        async with self._sessions.begin() as db:
+            row = await db.get(ComplaintRow, complaint_id, with_for_update=True)
+            if row is None or row.hall_id != hall_id:
+                raise NotFound("no such complaint", code="unknown_complaint")
+            complaint = Complaint.from_json(row.data)
+            step = forward(complaint, actor, now)
+            application = ApplicationRow(
+                id=f"lapor-{complaint.complaint_id}",
+                hall_id=hall_id,
+                tracking_code=f"LPR-{complaint.complaint_id}"[:32],
+                service="PENGADUAN",
+                ticket_id=None,
+                session_id=None,
+                citizen_ref="complaint",
+                status="forwarded",
+                fee_idr=0,
+                created_at=at,
+                updated_at=at,
+                data={"form": lapor_form(complaint), "checklist": {}, "filed_by": actor},
+            )
+            await add_to_outbox(db, application, kind=BackOfficeKind.LAPOR, now=at)
+            row.data = complaint.to_json()
+            row.updated_at = at
+            db.add(_audit(complaint, step, "supervisor"))
+        return complaint
 
     async def close_silent(self, rules: ComplaintRules, now: float) -> int:
         """Close every followed-up complaint whose reporter stayed silent past its closing day."""

@@ -28,10 +28,11 @@ from pydantic import BaseModel, Field
 
 from counters import complaints as core
 from counters.documents import UnsupportedDocument, describe
+from counters.handoff import BackOfficeKind
 from hall_server.auth.routes import require_role
 from hall_server.auth.tokens import Claims
 from hall_server.documents_api import SERVE_HEADERS, _read_body
-from hall_server.errors import Conflict, Forbidden, InvalidInput, NotFound
+from hall_server.errors import Conflict, Forbidden, InvalidInput, NotFound, Unavailable
 from hall_server.trust_setup import Trust
 
 _CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
@@ -206,6 +207,27 @@ def complaints_router() -> APIRouter:
             complaint_id=complaint_id,
             change=lambda c: core.act(c, body.action, claims.subject, body.note, now),
         )
+        return core.handler_view(complaint, trust.rules, now)
+
+    @router.post("/api/v1/halls/{hall_id}/complaints/{complaint_id}/forward")
+    async def forward_to_lapor(
+        request: Request,
+        hall_id: str,
+        complaint_id: str,
+        claims: Annotated[Claims, Depends(require_role("supervisor"))],
+    ) -> dict[str, Any]:
+        """Forward a complaint to SP4N-LAPOR! through the hand-off outbox (once): its
+        category, text and confidentiality, never its reporter."""
+        _same_hall(request, claims, hall_id)
+        handoff = request.app.state.handoff
+        if handoff.worker.route_of(str(BackOfficeKind.LAPOR), hall_id) is None:
+            raise Unavailable(
+                "SP4N-LAPOR! is not configured for this hall", code="lapor_unavailable"
+            )
+        trust = _trust(request)
+        now = time.time()
+        complaint = await trust.complaints.forward(hall_id, complaint_id, claims.subject, now)
+        handoff.filed()
         return core.handler_view(complaint, trust.rules, now)
 
     @router.get("/api/v1/halls/{hall_id}/complaints/{complaint_id}/photo", response_class=Response)

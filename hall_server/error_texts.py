@@ -497,6 +497,14 @@ _TEXTS: dict[str, ErrorText] = {
         "Pilih salah satu jenis pengaduan yang tersedia.",
         "Choose one of the complaint categories offered.",
     ),
+    "already_forwarded": _t(
+        "Pengaduan ini sudah diteruskan ke SP4N-LAPOR! atau sudah selesai.",
+        "This complaint was already forwarded to SP4N-LAPOR!, or it is closed.",
+    ),
+    "lapor_unavailable": _t(
+        "Penerusan ke SP4N-LAPOR! belum tersedia di aula ini.",
+        "Forwarding to SP4N-LAPOR! is not available in this hall.",
+    ),
     "complaint_stage": _t(
         "Pengaduan ini sudah berada pada tahap lain; muat ulang halaman untuk melihat statusnya.",
         "This complaint has moved to another stage; reload the page to see where it stands.",

@@ -145,6 +145,12 @@ class Settings:
     permits_api_key: str | None = None
     #: Secret of its signed callbacks; None refuses its callbacks.
     permits_webhook_secret: str | None = None
+    #: SP4N-LAPOR! base URL (complaints forwarded); None: forwarding is refused.
+    lapor_url: str | None = None
+    #: Its API key (sent as X-Api-Key).
+    lapor_api_key: str | None = None
+    #: Secret of its signed callbacks; None refuses its callbacks.
+    lapor_webhook_secret: str | None = None
     #: Whole-request timeout of a back-office call.
     backoffice_timeout_s: float = 10.0
     #: Connect timeout of a back-office call (a down back office fails fast).

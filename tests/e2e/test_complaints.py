@@ -15,7 +15,9 @@ from sqlalchemy import text
 from hall_server.db import create_engine
 from tests.e2e.server import RunningServer, running_server
 from tests.helpers import NIB_FORM
-from tests.servers import fresh_postgres_database
+from tests.servers import free_port, fresh_postgres_database
+from tests.sims.support import API_KEYS, SECRET, SimProcess
+from tests.support.waiting import wait_until
 
 HALL = "mpp-kendari"
 JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200)
@@ -213,3 +215,89 @@ async def test_a_named_public_complaint_and_bad_input(tmp_path: Path):
             f"/api/v1/halls/{HALL}/complaints?stage=lost", headers=bearer(supervisor)
         )
         assert stage.status_code == 400
+        # No SP4N-LAPOR! configured: forwarding is refused, clearly.
+        cid = items[0]["complaint_id"]
+        refused = await server.http.post(
+            f"/api/v1/halls/{HALL}/complaints/{cid}/forward", headers=bearer(supervisor)
+        )
+        assert refused.status_code == 503 and code_of(refused) == "lapor_unavailable"
+
+
+async def test_a_supervisor_forwards_a_complaint_to_the_simulated_lapor_through_the_outbox(
+    tmp_path: Path,
+):
+    port = free_port()
+    callback = f"http://127.0.0.1:{port}/api/v1/backoffice/webhooks/lapor"
+    sim = SimProcess(
+        "lapor", tmp_path / "lapor.db", tmp_path / "lapor.log", ("--callback-url", callback)
+    )
+    await sim.start()
+    try:
+        async with running_server(
+            tmp_path / "data",
+            port=port,
+            lapor_url=sim.url,
+            lapor_api_key=API_KEYS["lapor"][1],
+            lapor_webhook_secret=SECRET,
+        ) as server:
+            citizen = await server.citizen_token(str(NIB_FORM["nik"]), "Siti")
+            r = await server.http.post(
+                f"/api/v1/halls/{HALL}/complaints",
+                headers=bearer(citizen),
+                json={"category": "pungli", "text": SECRET_TEXT, "rahasia": True},
+            )
+            code = r.json()["tracking_code"]
+            supervisor = await server.staff_token("supervisor")
+            listing = f"/api/v1/halls/{HALL}/complaints"
+            (item,) = (await server.http.get(listing, headers=bearer(supervisor))).json()[
+                "complaints"
+            ]
+            assert item["reporter"].startswith("account:")
+            cid = item["complaint_id"]
+            forwarded = await server.http.post(
+                f"{listing}/{cid}/forward", headers=bearer(supervisor)
+            )
+            assert forwarded.status_code == 200, forwarded.text
+            assert forwarded.json()["forwarded"] is True
+            again = await server.http.post(f"{listing}/{cid}/forward", headers=bearer(supervisor))
+            assert again.status_code == 409 and code_of(again) == "already_forwarded"
+
+            # LAPOR! has it once: the complaint and its confidentiality, never the reporter
+            # or the hall's tracking code.
+            assert sim.client is not None
+
+            async def received() -> list[dict[str, Any]] | None:
+                assert sim.client is not None
+                got = (await sim.client.get("/admin/received")).json()["received"]
+                return got or None
+
+            (sub,) = await wait_until(received, 30, "LAPOR! to receive the complaint")
+            form = sub["body"]["form"]
+            assert form["category"] == "pungli" and form["text"] == SECRET_TEXT
+            assert form["rahasia"] == "true" and form["anonim"] == "false"
+            assert "account:" not in json.dumps(sub["body"]) and code not in json.dumps(sub)
+            assert sub["body"]["service"] == "PENGADUAN"
+
+            # The outbox delivered it and LAPOR!'s stages come back (callbacks): completed.
+            engine = create_engine(server.settings.resolved_database_url)
+            try:
+
+                async def status() -> str | None:
+                    async with engine.connect() as conn:
+                        row = (
+                            await conn.execute(
+                                text("SELECT status FROM applications WHERE id = :i"),
+                                {"i": f"lapor-{cid}"},
+                            )
+                        ).first()
+                    return row.status if row is not None and row.status == "completed" else None
+
+                assert await wait_until(status, 60, "LAPOR! to close it") == "completed"
+            finally:
+                await engine.dispose()
+            status_page = (await server.http.get(f"/api/v1/complaints/{code}")).json()
+            assert status_page["forwarded_to_lapor"] is True
+            actions = [r["action"] for r in await audit(server)]
+            assert "complaint_forwarded" in actions
+    finally:
+        await sim.stop()
