@@ -158,6 +158,7 @@ export interface HandledComplaint {
   deadlines: { verify_by: string; follow_up_by: string | null; closes_on: string | null };
   overdue: string | null;
   replied: boolean;
+  forwarded: boolean;
 }
 
 export function handlerComplaints(
@@ -165,6 +166,13 @@ export function handlerComplaints(
   token: string,
 ): Promise<{ complaints: HandledComplaint[]; overdue: number }> {
   return api(`/api/v1/halls/${encodeURIComponent(hall)}/complaints`, { token });
+}
+
+export function forwardComplaint(hall: string, id: string, token: string): Promise<HandledComplaint> {
+  return api(`/api/v1/halls/${encodeURIComponent(hall)}/complaints/${encodeURIComponent(id)}/forward`, {
+    method: "POST",
+    token,
+  });
 }
 
 export function actOnComplaint(

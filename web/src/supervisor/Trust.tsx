@@ -6,6 +6,7 @@ import { useEffect, useState } from "preact/hooks";
 import { translate } from "../shared/i18n";
 import {
   actOnComplaint,
+  forwardComplaint,
   handlerComplaints,
   ikmCsvUrl,
   loadIkm,
@@ -109,6 +110,16 @@ function ComplaintsPanel() {
       })
       .catch(complain);
   };
+  const forward = (c: HandledComplaint): void => {
+    const token = staff.token;
+    if (!token) return;
+    forwardComplaint(info.id, c.complaint_id, token)
+      .then(() => {
+        say(translate(TT, "done_forward"));
+        reload();
+      })
+      .catch(complain);
+  };
   const open = [...items].sort((a, b) => Number(Boolean(b.overdue)) - Number(Boolean(a.overdue)));
   return (
     <section class="card wide" aria-labelledby="complaints-title" id="complaints">
@@ -142,6 +153,7 @@ function ComplaintsPanel() {
               <p class="hint">{translate(TT, "has_photo")}</p>
             ) : null}
             {c.replied ? <p class="hint">{translate(TT, "replied")}</p> : null}
+            {c.forwarded ? <p class="hint">{translate(TT, "forwarded")}</p> : null}
             <p class="hint">
               {c.stage === "received" ? translate(TT, "verify_by", { date: c.deadlines.verify_by }) : null}
               {c.stage === "verified" && c.deadlines.follow_up_by
@@ -173,6 +185,11 @@ function ComplaintsPanel() {
                 <button type="button" class="small" onClick={() => act(c, "close")}>
                   {translate(TT, "close")}
                 </button>
+                {!c.forwarded ? (
+                  <button type="button" class="small" onClick={() => forward(c)}>
+                    {translate(TT, "forward")}
+                  </button>
+                ) : null}
               </div>
             ) : null}
           </li>

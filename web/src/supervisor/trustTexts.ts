@@ -31,4 +31,7 @@ export const TT: Table = {
   done_verify: { id: "Pengaduan diverifikasi.", en: "Complaint verified." },
   done_follow_up: { id: "Tindak lanjut dikirim.", en: "Follow-up sent." },
   done_close: { id: "Pengaduan ditutup.", en: "Complaint closed." },
+  forward: { id: "Teruskan ke SP4N-LAPOR!", en: "Forward to SP4N-LAPOR!" },
+  forwarded: { id: "Sudah diteruskan ke SP4N-LAPOR!.", en: "Forwarded to SP4N-LAPOR!." },
+  done_forward: { id: "Pengaduan diteruskan ke SP4N-LAPOR!.", en: "Complaint forwarded to SP4N-LAPOR!." },
 };
