@@ -52,6 +52,7 @@ from counters.ports import (
     CallParty,
     CallStaffChanged,
     CallView,
+    Message,
     Seat,
     Walkers,
 )
@@ -73,6 +74,8 @@ from scenes.model import Counter, heading
 
 BOT_POLICIES = ("always", "off_hours", "never")
 STAFF_ROLES = frozenset({"officer", "supervisor"})
+#: Outcomes of a finished service, after which the citizen is offered the SKM survey.
+SURVEYED_OUTCOMES = frozenset({"served", "filed", "referred", "rejected"})
 #: Largest magnitude accepted for a time in a message: far beyond any real date,
 #: small enough that arithmetic on it stays exact and never overflows.
 _MAX_TIME = 1e11
@@ -121,6 +124,7 @@ class Floor:
         new_tracking_code: Callable[[], str],
         walkers: Walkers | None = None,
         calls: CallView | None = None,
+        survey: Callable[[CounterSession], str | None] | None = None,
     ) -> None:
         self.catalogue = catalogue
         self.rules = rules
@@ -129,6 +133,8 @@ class Floor:
         self.policy = policy
         self.rng = rng
         self.calls = calls
+        #: issues the SKM survey token of a finished transaction (hall_server/survey_tokens.py)
+        self._survey = survey
         self._new_id = new_id
         self._new_tracking_code = new_tracking_code
         self.engine = QueueEngine(rules, new_id=new_id)
@@ -789,10 +795,21 @@ class Floor:
             self.seat.close_channel(channel)
         citizen = self.seat.avatar_of(session.citizen_ref)
         if citizen is not None:
-            self._send(citizen, views.session_ended(session))
+            self._send(citizen, self._ended_for_citizen(session))
         staff = self._officers.get(session.counter_id)
         if staff is not None and staff != citizen:
             self._send(staff, views.session_ended(session))
+
+    def _ended_for_citizen(self, session: CounterSession) -> Message:
+        """``session_ended``, with the survey's one-time token when the service finished
+        (served, filed, referred, rejected): only the citizen gets it, never the staff."""
+        message = views.session_ended(session)
+        finished = session.outcome in SURVEYED_OUTCOMES
+        if self._survey is not None and finished and not session.citizen_ref.startswith("sim:"):
+            token = self._survey(session)
+            if token is not None:
+                message["survey_token"] = token
+        return message
 
     def _end_session_at(
         self, counter_id: str, actor: str, outcome: str, reason: str, now: float

@@ -36,6 +36,8 @@ class BackOfficeKind(StrEnum):
     CIVIL_REGISTRY = "civil_registry"
     #: Business identification and permits (OSS-RBA through DPMPTSP).
     PERMITS = "permits"
+    #: SP4N-LAPOR!, the national complaint channel: complaints forwarded (issue 14).
+    LAPOR = "lapor"
 
 
 _BY_AGENCY = {

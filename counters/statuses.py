@@ -104,7 +104,19 @@ PERMITS: dict[str, Status] = {
     **_codes((90, 93), Status.REJECTED),
 }
 
-_BY_KIND: dict[str, dict[str, Status]] = {"civil_registry": CIVIL_REGISTRY, "permits": PERMITS}
+#: SP4N-LAPOR!'s stages of a forwarded complaint (issue 14).
+LAPOR: dict[str, Status] = {
+    "received": Status.ACKNOWLEDGED,
+    "verified": Status.IN_PROGRESS,
+    "followed_up": Status.IN_PROGRESS,
+    "closed": Status.COMPLETED,
+}
+
+_BY_KIND: dict[str, dict[str, Status]] = {
+    "civil_registry": CIVIL_REGISTRY,
+    "permits": PERMITS,
+    "lapor": LAPOR,
+}
 
 
 class UnknownStatus(ValueError):

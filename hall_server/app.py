@@ -36,6 +36,7 @@ from hall_server.auth.service import AuthService
 from hall_server.auth.staff import seed_dev_staff
 from hall_server.auth.tokens import Claims
 from hall_server.calls_setup import start_calls
+from hall_server.complaints_api import complaints_router
 from hall_server.counters_setup import start_counters
 from hall_server.db.engine import create_engine, make_sessionmaker
 from hall_server.db.migrate import upgrade
@@ -56,6 +57,8 @@ from hall_server.paths_api import paths_router
 from hall_server.secrets import resolve_secret_key
 from hall_server.services_api import services_router
 from hall_server.settings import Settings
+from hall_server.survey_api import survey_router
+from hall_server.trust_setup import start_trust
 from hall_server.web_assets import VersionedStaticFiles, Versions, page
 from realtime.asgi import AsgiSocket
 from realtime.bus import Bus, InProcessBus, RedisBus
@@ -145,6 +148,8 @@ def create_app(settings: Settings) -> FastAPI:
         journal = DatabaseJournal(sessions)
         journal.start()
         runtimes: dict[str, HallRuntime] = {}
+        # Before the counters: they hand out survey tokens (issue 14).
+        app.state.trust = start_trust(settings, secret, sessions)
         # Before the counters: their filings wake the delivery worker.
         handoff = Handoff(settings, sessions, runtimes, known_halls=specs.keys())
         for spec in specs.values():
@@ -169,6 +174,7 @@ def create_app(settings: Settings) -> FastAPI:
                     settings,
                     calls=calls.manager,
                     on_filed=handoff.filed,
+                    survey_tokens=app.state.trust.tokens,
                 )
         app.state.counters = counter_hubs
         app.state.kpi = await start_kpi(
@@ -225,6 +231,7 @@ def create_app(settings: Settings) -> FastAPI:
             for runtime in runtimes.values():
                 await runtime.stop()
             await handoff.stop()
+            await app.state.trust.stop()
             await journal.stop()
             await bus.close()
             await engine.dispose()
@@ -252,6 +259,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(documents_router())
     app.include_router(paths_router())
     app.include_router(audit_router())
+    app.include_router(survey_router())
+    app.include_router(complaints_router())
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
@@ -433,6 +442,11 @@ def create_app(settings: Settings) -> FastAPI:
     async def board_page() -> HTMLResponse:
         """The public "now serving" board (no sign-in)."""
         return built_page("board.html")
+
+    @app.get("/ikm", include_in_schema=False)
+    async def ikm_page() -> HTMLResponse:
+        """The public IKM page (citizen satisfaction index; no sign-in)."""
+        return built_page("ikm.html")
 
     for prefix, versions in mounts.items():
         static = VersionedStaticFiles(

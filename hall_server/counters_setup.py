@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import secrets
+import time
 from collections.abc import Callable
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -18,6 +19,7 @@ from hall_server.counter_store import CounterStore
 from hall_server.halls import HallSpec
 from hall_server.localtime import hall_zone, utc_offset_s
 from hall_server.settings import Settings
+from hall_server.survey_tokens import SurveyTokens
 from realtime.bus import Bus
 from realtime.calls.manager import CallManager
 from realtime.counter_hub import CounterHub
@@ -71,6 +73,7 @@ async def start_counters(
     *,
     calls: CallManager | None = None,
     on_filed: Callable[[], None] | None = None,
+    survey_tokens: SurveyTokens | None = None,
 ) -> CounterHub:
     """Restore the hall's queues from the database and start its counters.
 
@@ -94,6 +97,11 @@ async def start_counters(
         new_tracking_code=new_tracking_code,
         walkers=CrowdWalkers(crowd, runtime.hall) if crowd is not None else None,
         calls=CallsView(calls) if calls is not None else None,
+        survey=(
+            (lambda s: survey_tokens.issue(spec.hall_id, s, time.time()))
+            if survey_tokens is not None
+            else None
+        ),
     )
     # A supervisor's run-time choices (bot staffing, counters held closed) outlive a restart.
     bots, held = await store.staffing()

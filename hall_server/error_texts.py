@@ -516,6 +516,35 @@ _TEXTS: dict[str, ErrorText] = {
         "Saksi belum menandatangani titik periksa apa pun.",
         "The witness has not cosigned any checkpoint yet.",
     ),
+    # -- The SKM survey and complaints (issue 14) -----------------------------------------------
+    "bad_survey_token": _t(
+        "Survei ini tidak berlaku lagi atau tautannya tidak lengkap.",
+        "This survey is no longer valid, or its link is incomplete.",
+    ),
+    "survey_answered": _t(
+        "Survei untuk layanan ini sudah diisi. Terima kasih.",
+        "The survey for this service has already been answered. Thank you.",
+    ),
+    "unknown_complaint": _t(
+        "Pengaduan dengan kode ini tidak ditemukan. Periksa kode pelacakan Anda.",
+        "No complaint has this code. Check your tracking code.",
+    ),
+    "unknown_category": _t(
+        "Pilih salah satu jenis pengaduan yang tersedia.",
+        "Choose one of the complaint categories offered.",
+    ),
+    "already_forwarded": _t(
+        "Pengaduan ini sudah diteruskan ke SP4N-LAPOR! atau sudah selesai.",
+        "This complaint was already forwarded to SP4N-LAPOR!, or it is closed.",
+    ),
+    "lapor_unavailable": _t(
+        "Penerusan ke SP4N-LAPOR! belum tersedia di aula ini.",
+        "Forwarding to SP4N-LAPOR! is not available in this hall.",
+    ),
+    "complaint_stage": _t(
+        "Pengaduan ini sudah berada pada tahap lain; muat ulang halaman untuk melihat statusnya.",
+        "This complaint has moved to another stage; reload the page to see where it stands.",
+    ),
 }
 
 #: code -> its text; read-only, so no caller can change what another sends.

@@ -59,6 +59,12 @@ def backoffice_configs(settings: Settings) -> dict[str, BackOfficeConfig]:
             settings.permits_api_key,
             settings.permits_webhook_secret,
         ),
+        (
+            BackOfficeKind.LAPOR,
+            settings.lapor_url,
+            settings.lapor_api_key,
+            settings.lapor_webhook_secret,
+        ),
     ):
         if url:
             out[str(kind)] = BackOfficeConfig(

@@ -156,6 +156,72 @@ ERRORS: dict[tuple[str, str], dict[int, str]] = {
     },
 }
 
+# The SKM survey, the IKM and complaints (hall_server/survey_api.py, complaints_api.py).
+_NO_COMPLAINT = {404: "`unknown_complaint`: no complaint with this tracking code or id"}
+_STAGE = {409: "`complaint_stage`: the complaint's stage does not allow this"}
+ERRORS.update(
+    {
+        ("POST", "/api/v1/survey/responses"): {
+            400: "`bad_survey_token` (not issued here, or expired) or `bad_value` (an answer)",
+            409: "`survey_answered`: this transaction's survey was answered already",
+            422: _VALIDATION,
+        },
+        ("GET", "/api/v1/halls/{hall_id}/ikm"): {
+            400: "`bad_value`: period is not YYYY or YYYY-MM",
+            **_NO_HALL,
+            422: _VALIDATION,
+        },
+        ("GET", "/api/v1/halls/{hall_id}/ikm.csv"): {
+            400: "`bad_value`: period is not YYYY or YYYY-MM",
+            **_NO_HALL,
+            422: _VALIDATION,
+        },
+        ("POST", "/api/v1/halls/{hall_id}/complaints"): {
+            400: "`unknown_category` or `bad_value` (text length, unknown service)",
+            401: "`unauthenticated` or `token_expired`: a token was sent and is not valid",
+            **_NO_HALL,
+            422: _VALIDATION,
+        },
+        ("PUT", "/api/v1/complaints/{tracking_code}/photo"): {
+            **_NO_COMPLAINT,
+            409: "`complaint_stage`: a photo is taken once, before verification",
+            413: "`too_large`: the photo is larger than `HALL_COMPLAINT_PHOTO_MAX_BYTES`",
+            415: "`unsupported_document`: not a JPEG, PNG or WebP photo (checked by content)",
+        },
+        ("GET", "/api/v1/complaints/{tracking_code}"): {**_NO_COMPLAINT},
+        ("POST", "/api/v1/complaints/{tracking_code}/replies"): {
+            400: "`bad_value`: the text is empty or too long",
+            **_NO_COMPLAINT,
+            **_STAGE,
+            422: _VALIDATION,
+        },
+        ("GET", "/api/v1/halls/{hall_id}/complaints/public"): {**_NO_HALL},
+        ("GET", "/api/v1/halls/{hall_id}/complaints"): {
+            400: "`bad_value`: not a stage",
+            **_AUTH,
+            **_NO_HALL,
+            422: _VALIDATION,
+        },
+        ("POST", "/api/v1/halls/{hall_id}/complaints/{complaint_id}/actions"): {
+            400: "`bad_value`: not an action, or a required note is missing",
+            **_AUTH,
+            404: "`unknown_hall` or `unknown_complaint`",
+            **_STAGE,
+            422: _VALIDATION,
+        },
+        ("POST", "/api/v1/halls/{hall_id}/complaints/{complaint_id}/forward"): {
+            **_AUTH,
+            404: "`unknown_hall` or `unknown_complaint`",
+            409: "`already_forwarded`: forwarded already, or closed",
+            503: "`lapor_unavailable`: no SP4N-LAPOR! is configured for this hall",
+        },
+        ("GET", "/api/v1/halls/{hall_id}/complaints/{complaint_id}/photo"): {
+            **_AUTH,
+            404: "`unknown_hall` or `unknown_complaint`: no such complaint or no photo",
+        },
+    }
+)
+
 #: Answers that are not an ErrorBody: (METHOD, path) -> status -> (description, model).
 OTHER_BODIES: dict[tuple[str, str], dict[int, tuple[str, type[BaseModel]]]] = {
     ("GET", "/readyz"): {

@@ -19,6 +19,7 @@ import math
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
@@ -144,6 +145,12 @@ class Settings:
     permits_api_key: str | None = None
     #: Secret of its signed callbacks; None refuses its callbacks.
     permits_webhook_secret: str | None = None
+    #: SP4N-LAPOR! base URL (complaints forwarded); None: forwarding is refused.
+    lapor_url: str | None = None
+    #: Its API key (sent as X-Api-Key).
+    lapor_api_key: str | None = None
+    #: Secret of its signed callbacks; None refuses its callbacks.
+    lapor_webhook_secret: str | None = None
     #: Whole-request timeout of a back-office call.
     backoffice_timeout_s: float = 10.0
     #: Connect timeout of a back-office call (a down back office fails fast).
@@ -208,6 +215,21 @@ class Settings:
     #: URL a new checkpoint is POSTed to for a witness to cosign
     #: (``hall-server witness``: ``http://host:port/add-checkpoint``); None: no witness.
     audit_witness_url: str | None = None
+    #: Survey (SKM): a finished transaction's survey token is valid this long (7 days).
+    survey_token_ttl_s: float = 7 * 86400.0
+    #: A breakdown group (a counter, a service, bot or officer) shows its IKM only from
+    #: this many respondents: below it an officer could guess whose rating it was.
+    survey_min_group: int = 5
+    #: Complaints: working days to verify, to follow up, and of silence before closing.
+    complaint_verify_days: int = 3
+    complaint_follow_up_days: int = 5
+    complaint_close_after_days: int = 10
+    #: Extra non-working days (cuti bersama), comma-separated YYYY-MM-DD.
+    extra_holidays: str = ""
+    #: Largest photo attached to a complaint (checked like a counter document).
+    complaint_photo_max_bytes: int = 4 * 1024 * 1024
+    #: How often followed-up complaints are checked for closing after silence.
+    complaint_sweep_s: float = 3600.0
     #: Log as one JSON object per line.
     log_json: bool = False
     #: Log level name.
@@ -364,6 +386,36 @@ class Settings:
             )
         if self.environment == "production" and not self.secret_key:
             raise InvalidInput("HALL_SECRET_KEY is required when HALL_ENVIRONMENT=production")
+        self._check_trust()
+
+    def _check_trust(self) -> None:
+        """The survey's and the complaints' settings (docs/survey-and-complaints.md)."""
+        days = (
+            self.complaint_verify_days,
+            self.complaint_follow_up_days,
+            self.complaint_close_after_days,
+        )
+        if min(days) < 1 or self.survey_min_group < 1:
+            raise InvalidInput("HALL_COMPLAINT_*_DAYS and HALL_SURVEY_MIN_GROUP must be 1 or more")
+        if min(self.survey_token_ttl_s, self.complaint_sweep_s) <= 0:
+            raise InvalidInput(
+                "HALL_SURVEY_TOKEN_TTL_S and HALL_COMPLAINT_SWEEP_S must be positive"
+            )
+        if self.complaint_photo_max_bytes <= 0:
+            raise InvalidInput("HALL_COMPLAINT_PHOTO_MAX_BYTES must be positive")
+        try:
+            self.extra_holiday_dates  # noqa: B018 (parsed to check)
+        except ValueError:
+            raise InvalidInput(
+                "HALL_EXTRA_HOLIDAYS must be YYYY-MM-DD dates, comma-separated"
+            ) from None
+
+    @property
+    def extra_holiday_dates(self) -> tuple[date, ...]:
+        """``extra_holidays`` parsed (checked by :meth:`check`)."""
+        return tuple(
+            date.fromisoformat(d.strip()) for d in self.extra_holidays.split(",") if d.strip()
+        )
 
 
 def _check_ice_servers(raw: str) -> None:

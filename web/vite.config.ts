@@ -21,6 +21,7 @@ export default defineConfig({
         officer: here("officer.html"),
         supervisor: here("supervisor.html"),
         board: here("board.html"),
+        ikm: here("ikm.html"),
       },
     },
   },

@@ -20,6 +20,7 @@ from counters.handoff import BackOfficeKind, Submission, is_retryable, retry_aft
 from hall_server.backoffice.errors import PermanentError, RetryableError
 from hall_server.backoffice.ports import (
     CIVIL_REGISTRY_WIRE,
+    LAPOR_WIRE,
     PERMITS_WIRE,
     Receipt,
     Report,
@@ -174,8 +175,24 @@ class PermitsClient(HttpBackOffice):
         super().__init__(BackOfficeKind.PERMITS, config, wire, transport=transport, clock=clock)
 
 
+class LaporClient(HttpBackOffice):
+    """SP4N-LAPOR! (complaints forwarded by the hall): ``X-Api-Key``, LAPOR!'s stages."""
+
+    def __init__(
+        self,
+        config: BackOfficeConfig,
+        wire: WireFormat = LAPOR_WIRE,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        super().__init__(BackOfficeKind.LAPOR, config, wire, transport=transport, clock=clock)
+
+
 def client_for(kind: BackOfficeKind | str, config: BackOfficeConfig) -> HttpBackOffice:
     """The adapter of ``kind`` with its default wire format."""
     if BackOfficeKind(kind) == BackOfficeKind.CIVIL_REGISTRY:
         return CivilRegistryClient(config)
+    if BackOfficeKind(kind) == BackOfficeKind.LAPOR:
+        return LaporClient(config)
     return PermitsClient(config)

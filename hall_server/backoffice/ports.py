@@ -187,8 +187,19 @@ PERMITS_WIRE = WireFormat(
     report=_permits_report,
 )
 
+#: SP4N-LAPOR! as the hall's sim speaks it: the civil registry's shape, LAPOR!'s stages.
+LAPOR_WIRE = WireFormat(
+    submit_path="/v1/applications",
+    status_path="/v1/applications/{reference}",
+    api_key_header="X-Api-Key",
+    encode=_common,
+    receipt=_civil_receipt,
+    report=_civil_report,
+)
+
 #: The wire format of each kind by default.
 WIRE_FORMATS: dict[BackOfficeKind, WireFormat] = {
     BackOfficeKind.CIVIL_REGISTRY: CIVIL_REGISTRY_WIRE,
     BackOfficeKind.PERMITS: PERMITS_WIRE,
+    BackOfficeKind.LAPOR: LAPOR_WIRE,
 }

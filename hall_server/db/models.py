@@ -410,3 +410,59 @@ class AuditCheckpointRow(Base):
     root_hash: Mapped[bytes] = mapped_column(LargeBinary)
     signed_at: Mapped[datetime] = mapped_column(UtcDateTime())
     note: Mapped[str] = mapped_column(Text)
+
+
+# -- The SKM survey and complaints (issue 14; docs/survey-and-complaints.md) ------------------
+
+
+class SurveyResponseRow(Base):
+    """One answered SKM survey: what it rates and the answers, never who gave them.
+
+    No session, ticket or account; no time but the month (``period``); a random
+    id, so not even the order of answers follows the order of transactions.
+    """
+
+    __tablename__ = "survey_responses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(64), index=True)
+    service: Mapped[str] = mapped_column(String(32))
+    counter_id: Mapped[str] = mapped_column(String(16))
+    served_by: Mapped[str] = mapped_column(String(8))
+    #: YYYY-MM in the hall's time zone
+    period: Mapped[str] = mapped_column(String(7), index=True)
+    #: {"U1": 1..4, ...}; an element left out was not answered
+    answers: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SurveyUsedRow(Base):
+    """A survey token already answered: a keyed digest of its transaction, nothing else."""
+
+    __tablename__ = "survey_used"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+
+
+class ComplaintRow(Base):
+    """A complaint (pengaduan); ``data`` holds counters.complaints.Complaint, the columns index it."""
+
+    __tablename__ = "complaints"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: the reporter's lookup credential (never personal data)
+    tracking_code: Mapped[str] = mapped_column(String(32), unique=True)
+    stage: Mapped[str] = mapped_column(String(16), index=True)
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class ComplaintPhotoRow(Base):
+    """The photo sent with a complaint (checked by its content like a counter document)."""
+
+    __tablename__ = "complaint_photos"
+
+    complaint_id: Mapped[str] = mapped_column(ForeignKey("complaints.id"), primary_key=True)
+    media_type: Mapped[str] = mapped_column(String(32))
+    data: Mapped[bytes] = mapped_column(LargeBinary)

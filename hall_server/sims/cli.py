@@ -21,6 +21,7 @@ from hall_server.sims.faults import Faults
 DEFAULTS: dict[str, tuple[int, str, str]] = {
     "civil-registry": (9101, "sim-civil-registry.db", "dev-civil-registry-key"),
     "permits": (9102, "sim-permits.db", "dev-permits-key"),
+    "lapor": (9103, "sim-lapor.db", "dev-lapor-key"),
 }
 
 
@@ -34,6 +35,7 @@ def _add_sims(subparsers: Any) -> None:
     helps = {
         "civil-registry": "simulated civil registry (Dukcapil): identity checks, documents",
         "permits": "simulated permit service (OSS): NIB, PBG, REKLAME",
+        "lapor": "simulated SP4N-LAPOR!: complaints forwarded by the hall",
     }
     for name, (port, db, key) in DEFAULTS.items():
         p = subparsers.add_parser(name, help=helps[name])
@@ -100,14 +102,19 @@ def config_from_args(args: argparse.Namespace) -> SimConfig:
 def _run(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from hall_server.sims import civil_registry, permits
+    from hall_server.sims import civil_registry, lapor, permits
 
     try:
         config = config_from_args(args)
     except ValueError as exc:
         print(f"error [bad_value]: {exc}")
         return 2
-    factory = civil_registry.create_app if args.sim == "civil-registry" else permits.create_app
+    factories = {
+        "civil-registry": civil_registry.create_app,
+        "permits": permits.create_app,
+        "lapor": lapor.create_app,
+    }
+    factory = factories[args.sim]
     uvicorn.run(
         factory(config),
         host=args.host,

@@ -31,6 +31,10 @@ TABLES = {
     "documents",
     "audit_leaves",
     "audit_checkpoints",
+    "survey_responses",
+    "survey_used",
+    "complaints",
+    "complaint_photos",
 }
 
 
@@ -49,7 +53,7 @@ async def test_migrations_create_every_table_on_an_empty_database(db_url: str) -
         async with engine.connect() as connection:
             assert await connection.run_sync(_tables) == TABLES
             version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-            assert version == "0006_audit"
+            assert version == "0007_survey"
     finally:
         await engine.dispose()
 

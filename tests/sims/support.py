@@ -26,6 +26,7 @@ SECRET = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 API_KEYS = {
     "civil-registry": ("X-Api-Key", "test-civil-key"),
     "permits": ("user_key", "test-permit-key"),
+    "lapor": ("X-Api-Key", "test-lapor-key"),
 }
 #: Generous bound of every wait: slow CI machines pass, a stuck sim fails.
 WAIT_S = 30.0

@@ -6,11 +6,13 @@ import { lang, pick, setLang, translate } from "../shared/i18n";
 import { announce } from "./alerts";
 import { auth, keep } from "./auth";
 import { BoardView } from "./BoardView";
+import { ComplaintPage } from "./Complaint";
 import { Plan } from "./Plan";
 import { Services } from "./Services";
 import { SessionPanel } from "./Session";
 import { SignIn } from "./SignIn";
 import { StatusPage } from "./Status";
+import { SurveyCard } from "./Survey";
 import {
   announcement,
   conn,
@@ -28,17 +30,22 @@ import {
 import { T } from "./texts";
 import { TicketCard } from "./TicketCard";
 
-type Route = "hall" | "status" | "board";
+type Route = "hall" | "status" | "board" | "pengaduan";
 
 function routeOf(hash: string): Route {
+  if (hash.startsWith("#/pengaduan")) return "pengaduan";
   return hash === "#/status" ? "status" : hash === "#/board" ? "board" : "hall";
 }
 
 export function App() {
   const [route, setRoute] = useState<Route>(routeOf(location.hash));
+  const [hash, setHash] = useState(location.hash);
   const [signingIn, setSigningIn] = useState(false);
   useEffect(() => {
-    const on = (): void => setRoute(routeOf(location.hash));
+    const on = (): void => {
+      setRoute(routeOf(location.hash));
+      setHash(location.hash); // #/pengaduan/<code> stays on one route
+    };
     window.addEventListener("hashchange", on);
     return () => window.removeEventListener("hashchange", on);
   }, []);
@@ -71,7 +78,7 @@ export function App() {
         </button>
       </header>
       <nav class="tabs main-nav" aria-label="menu">
-        {(["hall", "status", "board"] as Route[]).map((r) => (
+        {(["hall", "status", "board", "pengaduan"] as Route[]).map((r) => (
           <a key={r} href={r === "hall" ? "#/" : `#/${r}`} aria-current={route === r ? "page" : undefined}>
             {translate(T, `nav_${r}`)}
           </a>
@@ -111,12 +118,17 @@ export function App() {
                     {translate(T, "session_over", { outcome: translate(T, `outcome_${sessionOutcome.value}`) })}
                   </p>
                 ) : null}
+                <SurveyCard />
                 {session.value ? <SessionPanel /> : liveTicket.value ? <TicketCard /> : null}
                 {!session.value && !liveTicket.value ? <Services onSignIn={() => setSigningIn(true)} /> : null}
                 {!session.value ? <NearbyChat /> : null}
               </>
             )}
           </div>
+        </main>
+      ) : route === "pengaduan" ? (
+        <main class="page">
+          <ComplaintPage code={hash.slice("#/pengaduan/".length) || null} />
         </main>
       ) : route === "status" ? (
         <main class="page">

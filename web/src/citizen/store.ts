@@ -22,6 +22,7 @@ import { advance, pathLength, yawOf, type PathWalk } from "../shared/walking";
 import { alertCalled } from "./alerts";
 import { auth, guestToken, keep } from "./auth";
 import { T } from "./texts";
+import { offerSurvey } from "./trustStore";
 
 export interface HallInfo {
   id: string;
@@ -312,6 +313,7 @@ function receive(msg: ServerMessage): void {
       break;
     case "session_ended":
       if (session.value?.session_id === msg.session_id) {
+        if (msg.survey_token) offerSurvey(msg.survey_token, session.value.service, session.value.counter_id);
         sessionOutcome.value = msg.outcome;
         session.value = null;
         invite.value = null;

@@ -160,6 +160,8 @@ export interface SessionEnded {
   session_id: string;
   outcome: string;
   reason: string;
+  /** After a finished service, to the citizen only: answers the SKM survey once (protocol 16.1). */
+  survey_token?: string;
 }
 
 export interface ApplicationStatus {

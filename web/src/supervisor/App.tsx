@@ -27,6 +27,7 @@ import {
   toast,
 } from "./store";
 import { T } from "./texts";
+import { TrustPanels } from "./Trust";
 
 function minutes(s: number | null): string {
   if (s === null) return "—";
@@ -127,6 +128,7 @@ function Dashboard() {
       <Counters />
       <Announce />
       <DeadLetters />
+      <TrustPanels />
     </main>
   );
 }
