@@ -133,6 +133,7 @@ ERRORS: dict[tuple[str, str], dict[int, str]] = {
         400: "`bad_value` or `out_of_range`: a coordinate is not finite or outside the hall",
         404: "`unknown_hall`: no hall with this id; `no_path`: no walkable path joins the points",
         422: _VALIDATION,
+        429: "`rate_limited`: too many paths from this address; wait `Retry-After` seconds",
     },
     ("GET", "/api/v1/documents/{document_id}"): {
         401: _AUTH[401],

@@ -35,10 +35,7 @@ def paths_router() -> APIRouter:
             request.app.state.path_buckets = buckets
         return buckets
 
-    @router.get(
-        "/api/v1/halls/{hall_id}/path",
-        responses={429: {"description": "`rate_limited`: too many paths asked; see Retry-After"}},
-    )
+    @router.get("/api/v1/halls/{hall_id}/path")
     async def hall_path(
         request: Request,
         hall_id: str,
