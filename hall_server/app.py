@@ -54,6 +54,7 @@ from hall_server.paths_api import paths_router
 from hall_server.secrets import resolve_secret_key
 from hall_server.services_api import services_router
 from hall_server.settings import Settings
+from hall_server.signals_api import signals_router, start_signals
 from hall_server.web_assets import VersionedStaticFiles, Versions, page
 from realtime.asgi import AsgiSocket
 from realtime.bus import Bus, InProcessBus, RedisBus
@@ -172,6 +173,9 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.kpi = await start_kpi(
             counter_hubs, settings, sessions, metrics, app.state.catalogue
         )
+        app.state.signals = start_signals(
+            settings, sessions, secret, app.state.catalogue, counter_hubs
+        )
         app.state.calls = calls
         app.state.documents = SqlDocumentStore(sessions, settings.document_retention_s)
         document_sweep = start_document_sweep(app.state.documents, settings.recording_sweep_s)
@@ -208,6 +212,7 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await calls.stop()  # ends every call (audit rows, recordings closed) first
             await stop_document_sweep(document_sweep)
+            await app.state.signals.stop()
             for hub in counter_hubs.values():
                 await hub.stop()
             for runtime in runtimes.values():
@@ -239,6 +244,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(kpi_router())
     app.include_router(documents_router())
     app.include_router(paths_router())
+    app.include_router(signals_router())
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:
