@@ -481,7 +481,7 @@ _PHRASES = (
 )
 #: Indonesian affixes: "membayar", "pembayaran", "dibayar", "biayanya", "transferkan".
 _PREFIXES = ("", "mem", "me", "pem", "pe", "di", "ter", "ber", "ke", "men", "pen")
-_SUFFIXES = ("", "nya", "kan", "an", "lah", "in", "s", "ed", "ing", "ment")
+_SUFFIXES = ("", "nya", "kan", "an", "lah", "in", "annya", "kannya", "s", "ed", "ing", "ment")
 #: A word just before that says there is *no* charge: "tidak ada biaya", "tanpa biaya",
 #: "gratis, tidak perlu bayar", "no fee", "free of charge".
 _NEGATORS = frozenset(
