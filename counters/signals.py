@@ -25,6 +25,7 @@ address or a phone number in the clear.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from collections import defaultdict
@@ -74,8 +75,8 @@ class Thresholds:
     tickets_per_address: int = 20
     tickets_window_s: float = DAY_S
     #: distinct accounts whose applications give one phone, within ``phone_window_s``
-    phone_accounts: int = 4
-    #: or applications (of any accounts) giving it
+    phone_accounts: int = 3
+    #: or applications giving it (of at least two accounts)
     phone_applications: int = 8
     phone_window_s: float = 30 * DAY_S
     #: no-shows of one account within ``no_show_window_s``
@@ -365,7 +366,9 @@ def _phones(records: Sequence[Filed], t: Thresholds, now: float) -> list[Flag]:
             if score > best_score:
                 best, best_score = window, score
         accounts, applications = best_score
-        if accounts >= t.phone_accounts or applications >= t.phone_applications:
+        # One account's own phone on its own many applications is a busy citizen, not a
+        # shared phone (filing for many people is the on-behalf signal's business).
+        if accounts >= t.phone_accounts or (accounts >= 2 and applications >= t.phone_applications):
             by_accounts = accounts >= t.phone_accounts
             run = [(r.at, f"application:{r.application_id}") for r in best]
             flags.append(
@@ -515,9 +518,16 @@ _AMOUNT = re.compile(
 )
 
 
+_RUNS = re.compile(r"(.)\1+")
+_SPLIT = re.compile(r"[^0-9a-z@$!]+")
+_ALPHA = re.compile(r"[a-z]")
+_NOT_ALNUM = re.compile(r"[^a-z0-9]")
+_NONZERO = re.compile(r"[1-9]")
+
+
 def _collapse(word: str) -> str:
     """Runs of one letter become one: "uaaang" -> "uang", "biayaaa" -> "biaya"."""
-    return re.sub(r"(.)\1+", r"\1", word)
+    return _RUNS.sub(r"\1", word)
 
 
 def _variants() -> dict[str, str]:
@@ -534,6 +544,11 @@ def _variants() -> dict[str, str]:
 
 _WORDS = _variants()
 _NEGATOR_FORMS = frozenset(_collapse(w) for w in _NEGATORS)
+#: Words of a warning against pungli: such a line is not asking for money.
+_WARNING_FORMS = frozenset(
+    _collapse(w)
+    for w in ("lapor", "laporkan", "melapor", "pengaduan", "pungli", "report", "complaint")
+)
 _ZERO_FORMS = frozenset(
     _collapse(w) for w in ("nol", "0", "rp0", "rpo", "gratis", "free", "tidak", "nothing")
 )
@@ -543,15 +558,15 @@ _PHRASE_FORMS = tuple((tuple(_collapse(w) for w in p), " ".join(p)) for p in _PH
 def _tokens(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKC", text).casefold()
     # Obfuscation: "u4ng" -> "uang", "b!aya" -> "biaya"; digits stay digits elsewhere.
-    tokens = re.split(r"[^0-9a-z@$!]+", folded)
+    tokens = _SPLIT.split(folded)
     out: list[str] = []
     for tok in tokens:
         if not tok:
             continue
         tok = tok.strip("!@$")  # "bayar!!!" is shouted, not spelled with digits
-        if re.search(r"[a-z]", tok):
+        if _ALPHA.search(tok):
             tok = tok.translate(_LEET)
-        tok = re.sub(r"[^a-z0-9]", "", tok)
+        tok = _NOT_ALNUM.sub("", tok)
         if tok:
             out.append(_collapse(tok))
     return _join_spelled(out)
@@ -583,12 +598,20 @@ def money_words(text: str) -> list[str]:
     negation ("tidak ada biaya", "tanpa bayar", "no fee") is not counted: an
     honest officer says exactly that in a free service.
     """
+    return list(_money_words(text))
+
+
+@functools.lru_cache(maxsize=4096)  # officers repeat themselves: each phrase is read once
+def _money_words(text: str) -> tuple[str, ...]:
     found: list[str] = []
+    tokens = _tokens(text)
+    if any(t in _WARNING_FORMS for t in tokens):
+        # "Kalau ada yang minta uang, laporkan": warning citizens about pungli is no pungli.
+        return ()
     for m in _AMOUNT.finditer(unicodedata.normalize("NFKC", text)):
-        if re.search(r"[1-9]", m.group()):  # "Rp 0" is what a free service costs
+        if _NONZERO.search(m.group()):  # "Rp 0" is what a free service costs
             found.append("amount")
             break
-    tokens = _tokens(text)
     used: set[int] = set()
     for i in range(len(tokens)):
         for phrase, name in _PHRASE_FORMS:
@@ -599,7 +622,7 @@ def money_words(text: str) -> list[str]:
         stem = _WORDS.get(tok)
         if stem is not None and i not in used and not _negated(tokens, i):
             found.append(stem)
-    return found
+    return tuple(found)
 
 
 def _negated(tokens: Sequence[str], i: int) -> bool:

@@ -201,7 +201,7 @@ class Settings:
     model_url_allow: str = ""
     #: Broker (calo) and pungli signals (docs/signals.md): how often the hall's records
     #: are read for them; 0 switches the signals off.
-    signals_scan_s: float = 60.0
+    signals_scan_s: float = 300.0
     #: Distinct people one account files for (on_behalf) within the window, to raise a flag.
     signals_on_behalf_people: int = 5
     signals_on_behalf_window_s: float = 30 * 86400.0
@@ -211,7 +211,7 @@ class Settings:
     signals_tickets_per_address: int = 20
     signals_tickets_window_s: float = 86400.0
     #: One contact phone on applications of this many accounts, or this many applications.
-    signals_phone_accounts: int = 4
+    signals_phone_accounts: int = 3
     signals_phone_applications: int = 8
     signals_phone_window_s: float = 30 * 86400.0
     #: No-shows of one account within the window.

@@ -190,7 +190,11 @@ class SignalStore:
                         s.id, data["citizen_ref"], p.of("person", str(nik)), _unix(s.started_at)
                     )
                 )
+            if data.get("service") not in self.free_services:
+                continue  # only free services' chat is read (the core checks it again)
             for line in data.get("transcript") or ():
+                if line.get("speaker") != "officer":
+                    continue
                 lines.append(
                     SaidLine(
                         s.id,
@@ -243,11 +247,10 @@ class SignalStore:
         again (a dismissed question is not asked twice); new events raise a
         new flag.
         """
-        flags = detect(
-            await self.events(now),
-            free_services=self.free_services,
-            thresholds=self.thresholds,
-            now=now,
+        events = await self.events(now)
+        # In a worker thread: a month of a busy hall's records must not stall the tick.
+        flags = await asyncio.to_thread(
+            detect, events, free_services=self.free_services, thresholds=self.thresholds, now=now
         )
         raised = 0
         async with self._sessions.begin() as db:

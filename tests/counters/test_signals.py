@@ -146,6 +146,11 @@ def test_a_family_sharing_a_phone_is_not_flagged_until_very_many_applications():
     assert (flag.count, flag.threshold, flag.details["counted"]) == (5, 5, "applications")
 
 
+def test_one_account_giving_its_own_phone_on_many_applications_is_not_a_shared_phone():
+    records = [Filed(f"a{i}", "account:1", "NIB", "phone:p", T0 + i) for i in range(9)]
+    assert flags(Events(filed=records)) == []
+
+
 def test_applications_without_a_phone_are_never_grouped():
     records = [Filed(f"a{i}", f"account:{i}", "KK", None, T0 + i) for i in range(9)]
     assert flags(Events(filed=records)) == []
