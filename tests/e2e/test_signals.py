@@ -141,3 +141,50 @@ async def test_flags_are_for_supervisors_only(tmp_path: Path):
         assert r.status_code == 422
         r = await server.http.get("/api/v1/halls/nowhere/signals", headers=supervisor)
         assert r.status_code == 404 and r.json()["error"]["code"] == "unknown_hall"
+
+
+async def test_an_officer_asking_for_money_in_a_free_service_is_flagged_but_the_citizen_is_not(
+    tmp_path: Path,
+):
+    async with running_server(
+        tmp_path / "data", counter_bots="never", signals_scan_s=0.2, max_speed_m_s=20.0
+    ) as server:
+        officer = await server.join(HALL, await server.staff_token("petugas1"))
+        await officer.send(type="counter_open", counter_id="D1")
+        await officer.next("counter_state")
+        citizen = await server.join(HALL, await server.guest_token("Siti"))
+        await citizen.send(type="ticket_take", service="KTP-EL")
+        await citizen.next("ticket")
+        await officer.send(type="call_next", counter_id="D1")
+        called = await citizen.next("called")
+        await citizen.walk_to(tuple(called["counter"]["position"]))
+        session = await citizen.next("counter_session")
+        channel = session["channel"]
+        await officer.next("counter_session")
+        # The citizen's question is no sign; the officer's answer in a free service is.
+        await citizen.send(type="chat", channel=channel, text="Berapa biayanya, Pak?")
+        await officer.next("chat", lambda m: m["text"] == "Berapa biayanya, Pak?")
+        await officer.send(type="chat", channel=channel, text="Siapkan u4ng rokok 50rb ya")
+        await citizen.next("chat", lambda m: m["text"] == "Siapkan u4ng rokok 50rb ya")
+
+        supervisor = bearer(await server.staff_token("supervisor"))
+        url = f"/api/v1/halls/{HALL}/signals"
+        found: list[dict[str, Any]] = []
+
+        async def flagged() -> bool:
+            r = await server.http.get(url, headers=supervisor)
+            found[:] = r.json()["flags"]
+            return any(f["kind"] == "officer_money_talk" for f in found)
+
+        await wait_until(flagged, 60, "the officer's words to be flagged")
+        [flag] = found
+        assert flag["subject"].startswith("account:")
+        assert flag["evidence"] == [f"session:{session['session_id']}"]
+        assert flag["details"]["words"] == ["amount", "uang rokok"]
+        assert flag["details"]["lines"] == ["Siapkan u4ng rokok 50rb ya"]
+        assert flag["details"]["services"] == ["KTP-EL"]
+        r = await server.http.post(f"{url}/{flag['id']}/resolve", headers=supervisor)
+        [who] = r.json()["accounts"]
+        assert who["role"] == "officer"
+        await citizen.close()
+        await officer.close()
