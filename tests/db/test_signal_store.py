@@ -142,7 +142,7 @@ async def stored(sessions: Sessions) -> list[SignalFlagRow]:
         return list((await db.scalars(select(SignalFlagRow).order_by(SignalFlagRow.id))).all())
 
 
-async def test_the_halls_rows_raise_each_flag_once_with_pseudonymous_evidence(sessions: Sessions):
+async def test_the_halls_rows_raise_each_flag_once_with_pseudonymous_evidence(sessions: Sessions) -> None:
     await seed(sessions, Rows())
     signals = store(sessions)
     assert await signals.scan(T0 + 86400) == 4
@@ -164,7 +164,7 @@ async def test_the_halls_rows_raise_each_flag_once_with_pseudonymous_evidence(se
     assert len(await stored(sessions)) == 4
 
 
-async def test_a_reviewed_flag_is_not_raised_again_until_new_events_come(sessions: Sessions):
+async def test_a_reviewed_flag_is_not_raised_again_until_new_events_come(sessions: Sessions) -> None:
     rows = Rows()
     await seed(sessions, rows)
     signals = store(sessions)
@@ -199,7 +199,7 @@ async def test_a_reviewed_flag_is_not_raised_again_until_new_events_come(session
     assert [f.status for f in again] == ["dismissed", "open"] and again[1].count == 4
 
 
-async def test_numbers_from_one_address_are_counted_by_its_hash(sessions: Sessions):
+async def test_numbers_from_one_address_are_counted_by_its_hash(sessions: Sessions) -> None:
     rows = Rows()
     await seed(sessions, rows)
     signals = store(sessions)
