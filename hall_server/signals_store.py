@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from counters.signals import (
@@ -252,6 +253,15 @@ class SignalStore:
         flags = await asyncio.to_thread(
             detect, events, free_services=self.free_services, thresholds=self.thresholds, now=now
         )
+        try:
+            return await self._store_flags(flags, now)
+        except IntegrityError:
+            # Another process scanning the same records stored the same open flag first
+            # (the unique index on open flags); its flags stand, the next scan updates them.
+            log.info("signal flags stored by another process", extra={"hall": self.hall_id})
+            return 0
+
+    async def _store_flags(self, flags: list[Flag], now: float) -> int:
         raised = 0
         async with self._sessions.begin() as db:
             for flag in flags:

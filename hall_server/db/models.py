@@ -22,11 +22,13 @@ from sqlalchemy import (
     Dialect,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
     String,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -401,7 +403,19 @@ class SignalFlagRow(Base):
     """
 
     __tablename__ = "signal_flags"
-    __table_args__ = (CheckConstraint(_in("status", SIGNAL_FLAG_STATES), name="status"),)
+    __table_args__ = (
+        CheckConstraint(_in("status", SIGNAL_FLAG_STATES), name="status"),
+        # One open flag per question, even when two processes scan the same records at once.
+        Index(
+            "uq_signal_flags_open",
+            "hall_id",
+            "kind",
+            "subject",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     hall_id: Mapped[str] = mapped_column(String(64), index=True)

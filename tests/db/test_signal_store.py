@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from counters.signals import Thresholds
@@ -142,7 +144,9 @@ async def stored(sessions: Sessions) -> list[SignalFlagRow]:
         return list((await db.scalars(select(SignalFlagRow).order_by(SignalFlagRow.id))).all())
 
 
-async def test_the_halls_rows_raise_each_flag_once_with_pseudonymous_evidence(sessions: Sessions) -> None:
+async def test_the_halls_rows_raise_each_flag_once_with_pseudonymous_evidence(
+    sessions: Sessions,
+) -> None:
     await seed(sessions, Rows())
     signals = store(sessions)
     assert await signals.scan(T0 + 86400) == 4
@@ -164,7 +168,9 @@ async def test_the_halls_rows_raise_each_flag_once_with_pseudonymous_evidence(se
     assert len(await stored(sessions)) == 4
 
 
-async def test_a_reviewed_flag_is_not_raised_again_until_new_events_come(sessions: Sessions) -> None:
+async def test_a_reviewed_flag_is_not_raised_again_until_new_events_come(
+    sessions: Sessions,
+) -> None:
     rows = Rows()
     await seed(sessions, rows)
     signals = store(sessions)
@@ -220,3 +226,37 @@ async def test_numbers_from_one_address_are_counted_by_its_hash(sessions: Sessio
 
 def flag_row_json(row: SignalFlagRow) -> dict[str, Any]:
     return {"subject": row.subject, "evidence": row.evidence, "details": row.details}
+
+
+async def test_one_open_flag_per_question_even_when_two_processes_scan_at_once(
+    sessions: Sessions,
+) -> None:
+    await seed(sessions, Rows())
+    first, second = store(sessions), store(sessions)
+    raised = await asyncio.gather(first.scan(T0 + 86400), second.scan(T0 + 86400))
+    assert sum(raised) == 4  # each flag raised by exactly one of them
+    flags = await stored(sessions)
+    assert sorted(f.kind for f in flags) == sorted(
+        ["on_behalf_many", "shared_phone", "no_shows", "officer_money_talk"]
+    )
+    # The schema itself refuses a second open flag for one question; reviewed ones may pile up.
+    copy = flags[0]
+    with pytest.raises(IntegrityError):
+        async with sessions.begin() as db:
+            db.add(
+                SignalFlagRow(
+                    hall_id=copy.hall_id,
+                    kind=copy.kind,
+                    subject=copy.subject,
+                    status="open",
+                    count=1,
+                    threshold=1,
+                    window_s=1.0,
+                    first_at=copy.first_at,
+                    last_at=copy.last_at,
+                    evidence=[],
+                    details={},
+                    raised_at=copy.raised_at,
+                    updated_at=copy.updated_at,
+                )
+            )

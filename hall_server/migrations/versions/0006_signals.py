@@ -50,6 +50,14 @@ def upgrade() -> None:
     op.create_index("ix_signal_flags_hall_id", "signal_flags", ["hall_id"])
     op.create_index("ix_signal_flags_subject", "signal_flags", ["subject"])
     op.create_index("ix_signal_flags_status", "signal_flags", ["status"])
+    op.create_index(
+        "uq_signal_flags_open",
+        "signal_flags",
+        ["hall_id", "kind", "subject"],
+        unique=True,
+        sqlite_where=sa.text("status = 'open'"),
+        postgresql_where=sa.text("status = 'open'"),
+    )
     op.create_table(
         "ticket_sightings",
         sa.Column("ticket_id", sa.String(64), nullable=False),
