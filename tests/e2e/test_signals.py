@@ -36,17 +36,17 @@ async def test_a_broker_taking_numbers_for_many_people_is_flagged_and_a_supervis
     async with running_server(
         tmp_path / "data",
         counter_bots="never",  # nobody calls the numbers: they stay taken
-        signals_scan_s=0.2,
+        signals_scan_s=0.5,
         signals_tickets_per_account=3,
         signals_tickets_per_device=3,
     ) as server:
+        supervisor = bearer(await server.staff_token("supervisor"))
         broker_token = await server.citizen_token(BROKER_NIK, "Pak Calo")
         broker = await server.join(HALL, broker_token, device="phone-of-the-broker")
         numbers = []
         for service in SERVICES:
             await broker.send(type="ticket_take", service=service)
             numbers.append(await broker.next("ticket", lambda m, s=service: m["service"] == s))
-        supervisor = bearer(await server.staff_token("supervisor"))
         url = f"/api/v1/halls/{HALL}/signals"
 
         found: dict[str, dict[str, Any]] = {}
@@ -147,8 +147,9 @@ async def test_an_officer_asking_for_money_in_a_free_service_is_flagged_but_the_
     tmp_path: Path,
 ):
     async with running_server(
-        tmp_path / "data", counter_bots="never", signals_scan_s=0.2, max_speed_m_s=20.0
+        tmp_path / "data", counter_bots="never", signals_scan_s=0.5, max_speed_m_s=20.0
     ) as server:
+        supervisor = bearer(await server.staff_token("supervisor"))
         officer = await server.join(HALL, await server.staff_token("petugas1"))
         await officer.send(type="counter_open", counter_id="D1")
         await officer.next("counter_state")
@@ -167,7 +168,6 @@ async def test_an_officer_asking_for_money_in_a_free_service_is_flagged_but_the_
         await officer.send(type="chat", channel=channel, text="Siapkan u4ng rokok 50rb ya")
         await citizen.next("chat", lambda m: m["text"] == "Siapkan u4ng rokok 50rb ya")
 
-        supervisor = bearer(await server.staff_token("supervisor"))
         url = f"/api/v1/halls/{HALL}/signals"
         found: list[dict[str, Any]] = []
 
