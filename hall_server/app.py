@@ -57,6 +57,7 @@ from hall_server.paths_api import paths_router
 from hall_server.secrets import resolve_secret_key
 from hall_server.services_api import services_router
 from hall_server.settings import Settings
+from hall_server.signals_api import signals_router, start_signals
 from hall_server.survey_api import survey_router
 from hall_server.trust_setup import start_trust
 from hall_server.web_assets import VersionedStaticFiles, Versions, page
@@ -180,6 +181,9 @@ def create_app(settings: Settings) -> FastAPI:
         app.state.kpi = await start_kpi(
             counter_hubs, settings, sessions, metrics, app.state.catalogue
         )
+        app.state.signals = start_signals(
+            settings, sessions, secret, app.state.catalogue, counter_hubs
+        )
         app.state.calls = calls
         app.state.documents = SqlDocumentStore(sessions, settings.document_retention_s)
         document_sweep = start_document_sweep(app.state.documents, settings.recording_sweep_s)
@@ -226,6 +230,7 @@ def create_app(settings: Settings) -> FastAPI:
             await calls.stop()  # ends every call (audit rows, recordings closed) first
             await stop_document_sweep(document_sweep)
             await stop_audit_pump(audit_pump)
+            await app.state.signals.stop()
             for hub in counter_hubs.values():
                 await hub.stop()
             for runtime in runtimes.values():
@@ -261,6 +266,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.include_router(audit_router())
     app.include_router(survey_router())
     app.include_router(complaints_router())
+    app.include_router(signals_router())
 
     @app.get("/healthz", tags=["operations"])
     async def healthz() -> dict[str, str]:

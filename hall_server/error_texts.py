@@ -464,6 +464,15 @@ _TEXTS: dict[str, ErrorText] = {
         "Instansi tujuan mengirim status permohonan yang tidak dikenal.",
         "The agency sent an application status that is not known.",
     ),
+    # -- Broker and pungli signals (protocol section 17) ----------------------------------------
+    "unknown_flag": _t(
+        "Sinyal ini tidak ditemukan di aula ini. Muat ulang daftar sinyal.",
+        "This signal is not found in this hall. Reload the list of signals.",
+    ),
+    "flag_reviewed": _t(
+        "Sinyal ini sudah ditinjau. Muat ulang daftar untuk melihat hasilnya.",
+        "This signal was already reviewed. Reload the list to see the outcome.",
+    ),
     "webhook_malformed": _t(
         "Pemberitahuan dari instansi tidak lengkap atau tidak dapat dibaca.",
         "The agency's notification is incomplete or cannot be read.",

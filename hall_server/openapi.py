@@ -138,6 +138,19 @@ ERRORS: dict[tuple[str, str], dict[int, str]] = {
     ("GET", "/api/v1/documents/{document_id}"): {
         401: _AUTH[401],
         404: "`unknown_document`: no such document, or not one you may see",
+    },  # Broker and pungli signals, for supervisors (hall_server/signals_api.py).
+    ("GET", "/api/v1/halls/{hall_id}/signals"): {**_AUTH, **_NO_COUNTERS, 422: _VALIDATION},
+    ("POST", "/api/v1/halls/{hall_id}/signals/{flag_id}/review"): {
+        **_AUTH,
+        **_BAD_BODY,
+        404: "`unknown_hall` or `unknown_flag`: no such hall, or no such flag in it",
+        409: "`flag_reviewed`: the flag was reviewed already",
+        422: _VALIDATION,
+    },
+    ("POST", "/api/v1/halls/{hall_id}/signals/{flag_id}/resolve"): {
+        **_AUTH,
+        404: "`unknown_hall` or `unknown_flag`: no such hall, or no such flag in it",
+        422: _VALIDATION,
     },
     ("GET", "/api/v1/audit/checkpoint"): {503: "`audit_no_checkpoint`: no checkpoint signed yet"},
     ("GET", "/api/v1/audit/key"): {},

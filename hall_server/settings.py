@@ -230,6 +230,27 @@ class Settings:
     complaint_photo_max_bytes: int = 4 * 1024 * 1024
     #: How often followed-up complaints are checked for closing after silence.
     complaint_sweep_s: float = 3600.0
+    #: Broker (calo) and pungli signals (docs/signals.md): how often the hall's records
+    #: are read for them; 0 switches the signals off.
+    signals_scan_s: float = 300.0
+    #: Distinct people one account files for (on_behalf) within the window, to raise a flag.
+    signals_on_behalf_people: int = 5
+    signals_on_behalf_window_s: float = 30 * 86400.0
+    #: Numbers taken from one account, one device, one network address within the window.
+    signals_tickets_per_account: int = 6
+    signals_tickets_per_device: int = 8
+    signals_tickets_per_address: int = 20
+    signals_tickets_window_s: float = 86400.0
+    #: One contact phone on applications of this many accounts, or this many applications.
+    signals_phone_accounts: int = 3
+    signals_phone_applications: int = 8
+    signals_phone_window_s: float = 30 * 86400.0
+    #: No-shows of one account within the window.
+    signals_no_shows: int = 3
+    signals_no_show_window_s: float = 14 * 86400.0
+    #: Officer lines asking for money in a free civil-registry service within the window.
+    signals_money_lines: int = 1
+    signals_money_window_s: float = 30 * 86400.0
     #: Log as one JSON object per line.
     log_json: bool = False
     #: Log level name.
@@ -271,6 +292,20 @@ class Settings:
     def host_addresses(self) -> tuple[str, ...] | None:
         chosen = tuple(a.strip() for a in self.call_host_addresses.split(",") if a.strip())
         return chosen or None
+
+    @property
+    def signals_thresholds_valid(self) -> bool:
+        """Every ``signals_*`` count is >= 1 and every window positive."""
+        counts = [v for k, v in self._signals().items() if not k.endswith("_s")]
+        windows = [v for k, v in self._signals().items() if k.endswith("window_s")]
+        return min(counts) >= 1 and min(windows) > 0
+
+    def _signals(self) -> dict[str, float]:
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if f.name.startswith("signals_") and f.name != "signals_scan_s"
+        }
 
     @classmethod
     def from_env(
@@ -416,6 +451,11 @@ class Settings:
         return tuple(
             date.fromisoformat(d.strip()) for d in self.extra_holidays.split(",") if d.strip()
         )
+        if self.signals_scan_s < 0 or not self.signals_thresholds_valid:
+            raise InvalidInput(
+                "HALL_SIGNALS_SCAN_S must be 0 or more, the HALL_SIGNALS_* counts 1 or more"
+                " and their windows positive"
+            )
 
 
 def _check_ice_servers(raw: str) -> None:

@@ -93,6 +93,10 @@ class CounterHub:
         self._chat: asyncio.Task[None] | None = None
         #: called with every batch once it is written (the supervisors' KPIs follow it)
         self.observers: list[Callable[[Batch], None]] = []
+        #: told (avatar, message, address, device) after a ticket_take command succeeded
+        self.on_ticket_taken: (
+            Callable[[int, dict[str, Any], str, str | None], Awaitable[None]] | None
+        ) = None
 
     async def start(self, restored: Restored | None) -> None:
         """Restore from the store, staff idle counters with bots, start the loop."""

@@ -67,6 +67,9 @@ class _Client:
     counters: CounterHub | None = None
     #: the reader task holds a message: nothing is handled inline meanwhile
     busy: bool = False
+    #: the client's network address and the device id its join named (for the signals)
+    address: str = "unknown"
+    device: str | None = None
 
 
 def _no_constants(name: str) -> float:
@@ -289,11 +292,14 @@ class Gateway:
                 )
             )
         limits = self.limits
+        device = msg.get("device")
         return _Client(
             runtime,
             conn,
             TokenBucket(limits.messages_per_s, limits.message_burst),
             counters=counters,
+            address=ws.host,
+            device=device if isinstance(device, str) and 0 < len(device) <= 128 else None,
         )
 
     async def _read(self, ws: AsgiSocket, client: _Client) -> bool:
@@ -522,7 +528,11 @@ def _hub(client: _Client) -> CounterHub:
 
 
 async def _on_counter_command(client: _Client, msg: dict[str, Any]) -> None:
-    await _hub(client).command(client.conn.avatar_id, msg)
+    hub = _hub(client)
+    await hub.command(client.conn.avatar_id, msg)
+    if msg["type"] == "ticket_take" and hub.on_ticket_taken is not None:
+        # From where the number was taken: the broker signals (hall_server/signals_api.py).
+        await hub.on_ticket_taken(client.conn.avatar_id, msg, client.address, client.device)
 
 
 def _calls(client: _Client) -> CallManager:

@@ -22,12 +22,14 @@ from sqlalchemy import (
     Dialect,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Text,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -466,3 +468,66 @@ class ComplaintPhotoRow(Base):
     complaint_id: Mapped[str] = mapped_column(ForeignKey("complaints.id"), primary_key=True)
     media_type: Mapped[str] = mapped_column(String(32))
     data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+#: A signal flag is open until a supervisor reviews it (issue 14: never an automatic punishment).
+SIGNAL_FLAG_STATES = ("open", "confirmed", "dismissed")
+
+
+class SignalFlagRow(Base):
+    """A broker (calo) or pungli signal for supervisors (counters/signals.py, docs/signals.md).
+
+    ``subject`` and ``evidence`` are pseudonymous references (``account:12``,
+    keyed hashes of addresses, devices and phones, ``ticket:<id>``): never a
+    NIK, a name, an address or a phone number.
+    """
+
+    __tablename__ = "signal_flags"
+    __table_args__ = (
+        CheckConstraint(_in("status", SIGNAL_FLAG_STATES), name="status"),
+        # One open flag per question, even when two processes scan the same records at once.
+        Index(
+            "uq_signal_flags_open",
+            "hall_id",
+            "kind",
+            "subject",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    hall_id: Mapped[str] = mapped_column(String(64), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(96), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    count: Mapped[int] = mapped_column(Integer)
+    threshold: Mapped[int] = mapped_column(Integer)
+    window_s: Mapped[float] = mapped_column(Float)
+    first_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    evidence: Mapped[list[str]] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    raised_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    reviewed_at: Mapped[datetime | None] = mapped_column(UtcDateTime())
+    reviewed_by: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(String(1000))
+
+
+class TicketSightingRow(Base):
+    """From where a number was taken: keyed hashes of the client's address and device.
+
+    Written when a citizen takes a number over the hall socket; read by the
+    signals pump. The address itself is never stored.
+    """
+
+    __tablename__ = "ticket_sightings"
+
+    ticket_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    hall_id: Mapped[str] = mapped_column(String(64))
+    account: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    address_ref: Mapped[str | None] = mapped_column(String(64))
+    device_ref: Mapped[str | None] = mapped_column(String(64))

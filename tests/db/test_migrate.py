@@ -35,6 +35,8 @@ TABLES = {
     "survey_used",
     "complaints",
     "complaint_photos",
+    "signal_flags",
+    "ticket_sightings",
 }
 
 
@@ -53,7 +55,7 @@ async def test_migrations_create_every_table_on_an_empty_database(db_url: str) -
         async with engine.connect() as connection:
             assert await connection.run_sync(_tables) == TABLES
             version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-            assert version == "0007_survey"
+            assert version == "0008_signals"
     finally:
         await engine.dispose()
 

@@ -5,6 +5,7 @@
 import type { ErrorMessage, ServerMessage, ServerType, Welcome } from "./messages";
 import { decodeSnapshot, type Snapshot } from "./snapshot";
 import { HallView } from "./view";
+import { deviceId } from "./device";
 
 export type ConnectionStatus =
   | "connecting"
@@ -97,6 +98,8 @@ export class HallConnection {
       if (this.opts.displayName) join.display_name = this.opts.displayName;
       const resume = this.opts.resumeKey ? localStorage.getItem(this.opts.resumeKey) : null;
       if (resume) join.resume_token = resume;
+      const device = deviceId();
+      if (device) join.device = device;
       socket.send(JSON.stringify(join));
     };
     socket.onmessage = (event: MessageEvent) => {

@@ -8,6 +8,7 @@ import { SignIn } from "../staff/SignIn";
 import { TopBar } from "../staff/TopBar";
 import { S } from "../staff/texts";
 import { Chart } from "./Chart";
+import { Signals } from "./Signals";
 import { csvUrl, type ServiceKpi } from "./kpi";
 import {
   announce,
@@ -129,6 +130,7 @@ function Dashboard() {
       <Announce />
       <DeadLetters />
       <TrustPanels />
+      <Signals />
     </main>
   );
 }
