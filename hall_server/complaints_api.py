@@ -29,6 +29,7 @@ from pydantic import BaseModel, Field
 from counters import complaints as core
 from counters.documents import UnsupportedDocument, describe
 from counters.handoff import BackOfficeKind
+from hall_server.address_limits import check_address_rate
 from hall_server.auth.routes import require_role
 from hall_server.auth.tokens import Claims
 from hall_server.documents_api import SERVE_HEADERS, _read_body
@@ -99,6 +100,10 @@ def complaints_router() -> APIRouter:
             raise NotFound("no hall with this id", code="unknown_hall")
         if body.service is not None and body.service not in request.app.state.catalogue.codes:
             raise InvalidInput("unknown service", code="bad_value")
+        limits = request.app.state.settings.limits
+        check_address_rate(
+            request, "complaint", limits.complaints_per_hour / 3600.0, limits.complaint_burst
+        )
         trust = _trust(request)
         now = time.time()
         citizen = claims is not None and claims.role == "citizen"

@@ -195,6 +195,7 @@ ERRORS.update(
             401: "`unauthenticated` or `token_expired`: a token was sent and is not valid",
             **_NO_HALL,
             422: _VALIDATION,
+            429: "`rate_limited`: too many complaints from this address; see `Retry-After`",
         },
         ("PUT", "/api/v1/complaints/{tracking_code}/photo"): {
             **_NO_COMPLAINT,

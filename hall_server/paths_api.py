@@ -11,29 +11,19 @@ each client address has a token bucket (``HALL_LIMIT_PATH_REQUESTS_PER_S``,
 
 from __future__ import annotations
 
-import time
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from starlette.concurrency import run_in_threadpool
 
-from hall_server.errors import LimitExceeded, NotFound
+from hall_server.address_limits import check_address_rate
+from hall_server.errors import NotFound
 from hall_server.halls import HallSpec
-from realtime.limits import AddressBuckets
 from scenes.paths import find_path
 
 
 def paths_router() -> APIRouter:
     router = APIRouter(tags=["halls"])
-
-    def buckets_of(request: Request) -> AddressBuckets:
-        # Made on first use from the frozen settings (nothing built at import time).
-        buckets: AddressBuckets | None = getattr(request.app.state, "path_buckets", None)
-        if buckets is None:
-            limits = request.app.state.settings.limits
-            buckets = AddressBuckets(limits.path_requests_per_s, limits.path_burst)
-            request.app.state.path_buckets = buckets
-        return buckets
 
     @router.get("/api/v1/halls/{hall_id}/path")
     async def hall_path(
@@ -52,13 +42,8 @@ def paths_router() -> APIRouter:
         spec: HallSpec | None = request.app.state.specs.get(hall_id)
         if spec is None:
             raise NotFound("no hall with this id", code="unknown_hall")
-        buckets = buckets_of(request)
-        address = request.client.host if request.client else "unknown"
-        if not buckets.allow(address, time.monotonic()):
-            raise LimitExceeded(
-                "too many paths asked from this address; wait and try again",
-                retry_after_s=buckets.retry_after_s(address),
-            )
+        limits = request.app.state.settings.limits
+        check_address_rate(request, "path", limits.path_requests_per_s, limits.path_burst)
         path = await run_in_threadpool(find_path, spec.floor, (from_x, from_y), (to_x, to_y))
         return path.to_json()
 

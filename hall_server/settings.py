@@ -53,6 +53,11 @@ class Limits:
     path_requests_per_s: float = 1.0
     #: Burst allowance of the path requests' token bucket.
     path_burst: int = 20
+    #: Complaints filed per hour per client address, sustained (anyone may file one,
+    #: signed in or not, so a flood would otherwise fill the database).
+    complaints_per_hour: float = 6.0
+    #: Burst allowance of the complaints' token bucket.
+    complaint_burst: int = 5
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,6 +358,11 @@ class Settings:
         if not (self.limits.path_requests_per_s > 0 and self.limits.path_burst >= 1):
             raise InvalidInput(
                 "HALL_LIMIT_PATH_REQUESTS_PER_S must be positive and HALL_LIMIT_PATH_BURST at least 1"
+            )
+        if not (self.limits.complaints_per_hour > 0 and self.limits.complaint_burst >= 1):
+            raise InvalidInput(
+                "HALL_LIMIT_COMPLAINTS_PER_HOUR must be positive and HALL_LIMIT_COMPLAINT_BURST"
+                " at least 1"
             )
         if not 0 < self.port < 65536:
             raise InvalidInput("HALL_PORT must be between 1 and 65535")

@@ -301,3 +301,20 @@ async def test_a_supervisor_forwards_a_complaint_to_the_simulated_lapor_through_
             assert "complaint_forwarded" in actions
     finally:
         await sim.stop()
+
+
+async def test_a_flood_of_complaints_from_one_address_is_rate_limited(tmp_path: Path):
+    # Anyone may file without signing in: past the burst an address waits.
+    async with running_server(tmp_path / "data", complaint_burst=2) as server:
+        body = {"category": "other", "text": "Antrian terlalu lama hari ini"}
+        url = f"/api/v1/halls/{HALL}/complaints"
+        assert [(await server.http.post(url, json=body)).status_code for _ in range(2)] == [
+            201,
+            201,
+        ]
+        flooded = await server.http.post(url, json=body)
+        assert flooded.status_code == 429 and code_of(flooded) == "rate_limited"
+        assert int(flooded.headers["Retry-After"]) >= 1
+        supervisor = await server.staff_token("supervisor")
+        listed = await server.http.get(url, headers=bearer(supervisor))
+        assert len(listed.json()["complaints"]) == 2  # the refused one was not stored
