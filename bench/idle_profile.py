@@ -98,7 +98,7 @@ def _drive(args: argparse.Namespace) -> int:
             str(port),
         ]
         server = bench_run.Server(cmd, env, port, data / "server.log", cwd=args.tree)
-        server.wait_ready()
+        server.wait_ready(600.0)  # minutes on a loaded machine
         taken: list[tuple[int, int]] = []  # (connections, rss)
 
         def ready() -> None:
