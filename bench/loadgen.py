@@ -934,7 +934,7 @@ def run_load(config: LoadConfig, hooks: Hooks | None = None) -> LoadResult:
         return got
 
     try:
-        collect("tokens", 120.0)
+        collect("tokens", max(120.0, config.join_timeout_s))
         hooks.on_ready()
         for q in inboxes:
             q.put("connect")

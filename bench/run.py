@@ -81,6 +81,9 @@ class Plan:
     #: A second source tree (e.g. a worktree of the commit before a change) whose
     #: server runs every hall and idle run again, back to back: the baseline.
     baseline_tree: str | None = None
+    #: Idle runs: how long each stage's joins (and the guest tokens) may take; a
+    #: loaded machine needs minutes for 5,000.
+    idle_join_timeout_s: float = 90.0
 
     @property
     def hall_id(self) -> str:
@@ -541,6 +544,7 @@ def idle_run(
             duration_s=2.0,
             walk=False,
             stages=stages,
+            join_timeout_s=plan.idle_join_timeout_s,
         )
         result = run_load(config, hooks)
     finally:
@@ -879,6 +883,12 @@ def main(argv: list[str] | None = None) -> int:
         help="source tree (a git worktree) whose server runs each hall and idle run again",
     )
     parser.add_argument(
+        "--idle-join-timeout",
+        type=float,
+        default=DEFAULT.idle_join_timeout_s,
+        help="idle runs: seconds each stage's joins (and the guest tokens) may take",
+    )
+    parser.add_argument(
         "--quiet-wait", type=float, default=60.0, help="longest wait for a quiet machine (s)"
     )
     args = parser.parse_args(argv)
@@ -908,6 +918,7 @@ def main(argv: list[str] | None = None) -> int:
         idle_stages=tuple(int(c) for c in (args.idle_stages or "").split(",") if c),
         baseline_tree=args.baseline_tree,
         retry_budget_s=args.retry_budget,
+        idle_join_timeout_s=args.idle_join_timeout,
     )
     if dense:
         plan = dataclasses.replace(plan, naive_counts=())
