@@ -6,10 +6,10 @@ import { lang, pick, setLang, translate } from "../shared/i18n";
 import { announce } from "./alerts";
 import { auth, keep } from "./auth";
 import { BoardView } from "./BoardView";
-import { Plan } from "./Plan";
 import { Services } from "./Services";
 import { SessionPanel } from "./Session";
 import { SignIn } from "./SignIn";
+import { Stage } from "./Stage";
 import { StatusPage } from "./Status";
 import {
   announcement,
@@ -98,7 +98,7 @@ export function App() {
       ) : null}
       {route === "hall" ? (
         <main class="hall">
-          <Plan />
+          <Stage />
           <div class="panel">
             {signingIn ? (
               <SignIn onDone={() => setSigningIn(false)} onCancel={() => setSigningIn(false)} />
