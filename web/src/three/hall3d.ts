@@ -38,7 +38,7 @@ import { T3 } from "../citizen/texts3d";
 import { Crowd, NEAR_METRES, partsOf, type Drawn } from "./crowd";
 import { Interpolator } from "./interpolate";
 import { facing, planToWorld, stickToPlan, worldToPlan, yawToRotationY } from "./mapping";
-import { model } from "./models";
+import { materialCount, model } from "./models";
 import { BoardScreen, buttonPlane, Label } from "./signs";
 import { tourPose } from "./tour";
 import { startXr, xrSupported, type XrHandle } from "./xr";
@@ -494,6 +494,7 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
       return {
         calls: renderer.info.render.calls,
         triangles: renderer.info.render.triangles,
+        modelMaterials: materialCount(),
         avatars: drawn_count(),
         tags: [...tags.values()].filter((t) => t.sprite.visible).length,
         frameMs: frameMs.length ? frameMs.reduce((a, b) => a + b, 0) / frameMs.length : 0,

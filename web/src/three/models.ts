@@ -4,7 +4,7 @@
 // polygons instead) when neither loads. Everything comes from the hall's own
 // origin: the meshopt decoder is the one shipped inside the three package.
 
-import type { Group, Object3D } from "three";
+import type { Group, Material, Mesh, MeshStandardMaterial, Object3D } from "three";
 import { GLTFLoader } from "three/addons/loaders/GLTFLoader.js";
 import { MeshoptDecoder } from "three/addons/libs/meshopt_decoder.module.js";
 
@@ -27,10 +27,36 @@ export function candidates(url: string): string[] {
   return m ? [`/assets/meshopt/${m[1]}`, path] : [path];
 }
 
+// The models share their materials (wood, brand, metal, screen... recur in
+// most of them): one material per name and colour keeps the hall within its
+// budget of materials in view and lets the renderer skip state changes.
+const shared = new Map<string, Material>();
+
+function materialKey(m: MeshStandardMaterial): string {
+  return `${m.name}|${m.color?.getHexString() ?? ""}|${m.opacity}|${m.transparent}|${m.map ? m.map.uuid : ""}`;
+}
+
+function shareMaterials(root: Object3D): void {
+  root.traverse((o) => {
+    const mesh = o as Mesh;
+    if (!mesh.isMesh || Array.isArray(mesh.material)) return;
+    const key = materialKey(mesh.material as MeshStandardMaterial);
+    const known = shared.get(key);
+    if (known) mesh.material = known;
+    else shared.set(key, mesh.material);
+  });
+}
+
+/** How many distinct model materials are loaded (the budget says at most 25 in view). */
+export function materialCount(): number {
+  return shared.size;
+}
+
 async function loadOne(url: string): Promise<Group | null> {
   for (const candidate of candidates(url)) {
     try {
       const gltf = await gltfLoader().loadAsync(candidate);
+      shareMaterials(gltf.scene);
       return gltf.scene;
     } catch {
       /* missing or broken: try the next, then fall back to the plan */
