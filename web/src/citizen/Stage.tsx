@@ -32,8 +32,14 @@ export function Stage() {
   useEffect(() => {
     if (!want3d || !usable) return;
     let cancelled = false;
-    const test = new URLSearchParams(location.search).has("test3d");
-    void import("../three/hall3d")
+    const query = new URLSearchParams(location.search);
+    const test = query.has("test3d");
+    // Tests of VR without a headset: an emulated one first (its own chunk).
+    const headset = query.has("xrtest")
+      ? import("../three/xrtest").then((m) => m.installEmulatedHeadset())
+      : Promise.resolve();
+    void headset
+      .then(() => import("../three/hall3d"))
       .then(({ mountHall3d }) => {
         if (cancelled || !box.current) return;
         const h = mountHall3d(box.current, { tour: mode === "tour", test });

@@ -5,6 +5,7 @@
 // profile's appearance; the model's own colours fill the gaps.
 
 import {
+  BufferAttribute,
   BoxGeometry,
   BufferGeometry,
   Color,
@@ -56,6 +57,26 @@ function isPart(name: string): name is PartKey {
   return (PART_KEYS as readonly string[]).includes(name);
 }
 
+/**
+ * The geometry with plain float attributes. Meshopt-compressed models keep
+ * positions quantized (normalized int16 in -1..1, scaled by the node); baking
+ * the node's transform into such an attribute would clamp everything beyond
+ * 1 m (the avatar lost its head), so they are widened first.
+ */
+export function floats(geometry: BufferGeometry): BufferGeometry {
+  for (const name of Object.keys(geometry.attributes)) {
+    const a = geometry.getAttribute(name);
+    if (a instanceof BufferAttribute && a.array instanceof Float32Array) continue;
+    const out = new Float32Array(a.count * a.itemSize);
+    const get = [a.getX, a.getY, a.getZ, a.getW];
+    for (let i = 0; i < a.count; i++) {
+      for (let k = 0; k < a.itemSize; k++) out[i * a.itemSize + k] = get[k]!.call(a, i);
+    }
+    geometry.setAttribute(name, new BufferAttribute(out, a.itemSize));
+  }
+  return geometry;
+}
+
 /** The default avatar as one geometry per part, or simple boxes when the model did not load. */
 export function partsOf(model: Object3D | null): Array<{ key: PartKey; geometry: BufferGeometry; color: Color }> {
   const out: Array<{ key: PartKey; geometry: BufferGeometry; color: Color }> = [];
@@ -67,7 +88,7 @@ export function partsOf(model: Object3D | null): Array<{ key: PartKey; geometry:
       const material = Array.isArray(mesh.material) ? mesh.material[0] : mesh.material;
       const name = material?.name ?? "";
       if (!isPart(name)) return;
-      const geometry = mesh.geometry.clone();
+      const geometry = floats(mesh.geometry.clone());
       geometry.applyMatrix4(mesh.matrixWorld);
       const color = (material as MeshLambertMaterial).color?.clone() ?? new Color(FALLBACK[name]);
       out.push({ key: name, geometry, color });

@@ -540,8 +540,43 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
       return press(raycaster);
     },
     heading: () => heading,
+    /** Test builds: the colour drawn at a page point (CSS pixels), [r, g, b] as shown (sRGB). */
+    pixel(x: number, y: number): [number, number, number] {
+      const gl = renderer.getContext();
+      const rect = canvas.getBoundingClientRect();
+      const px = Math.round(((x - rect.left) / rect.width) * gl.drawingBufferWidth);
+      const py = Math.round((1 - (y - rect.top) / rect.height) * gl.drawingBufferHeight);
+      const out = new Uint8Array(4);
+      gl.readPixels(px, py, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, out);
+      return [out[0]!, out[1]!, out[2]!];
+    },
+    /** Test builds: how many distinct colours a 40 x 25 grid over the picture shows (a blank canvas: 1). */
+    colours(): number {
+      const gl = renderer.getContext();
+      const out = new Uint8Array(4);
+      const seen = new Set<number>();
+      for (let i = 0; i < 40; i++) {
+        for (let j = 0; j < 25; j++) {
+          const px = Math.floor(((i + 0.5) / 40) * gl.drawingBufferWidth);
+          const py = Math.floor(((j + 0.5) / 25) * gl.drawingBufferHeight);
+          gl.readPixels(px, py, 1, 1, gl.RGBA, gl.UNSIGNED_BYTE, out);
+          seen.add((out[0]! << 16) | (out[1]! << 8) | out[2]!);
+        }
+      }
+      return seen.size;
+    },
     xr: () => renderer.xr.isPresenting,
-    landing: () => xr?.landing() ?? null,
+    landing: () => xr?.landing() ?? [],
+    rig: (): [number, number] =>
+      renderer.xr.isPresenting ? worldToPlan(rig.position.x, rig.position.z) : (myPosition() ?? [0, 0]),
+    /** The first kiosk button's world position (x, y, z). */
+    button: (): [number, number, number] | null => {
+      const b = pickables[0];
+      if (!b) return null;
+      const v = new Vector3();
+      b.getWorldPosition(v);
+      return [v.x, v.y, v.z];
+    },
   };
   function drawn_count(): number {
     return lastDrawn;

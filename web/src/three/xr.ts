@@ -30,8 +30,8 @@ export interface XrActions {
 export interface XrHandle {
   update(): void;
   end(): void;
-  /** Where the arc of the first controller lands now (plan metres), if on the floor. */
-  landing(): [number, number] | null;
+  /** Where each controller's arc lands now (plan metres), those on the floor. */
+  landing(): Array<[number, number]>;
 }
 
 interface XrNavigator {
@@ -92,7 +92,7 @@ export async function startXr(
   const raycaster = new Raycaster();
   const rotation = new Matrix4();
   let snapped = false;
-  let lastLanding: Vector3 | null = null;
+  const landings: Array<Vector3 | null> = [null, null];
 
   for (let i = 0; i < 2; i++) {
     const controller = renderer.xr.getController(i);
@@ -132,7 +132,7 @@ export async function startXr(
         origin.setFromMatrixPosition(controller.matrixWorld);
         direction.set(0, 0, -1).applyMatrix4(rotation);
         const { points, landing } = arc(origin, direction);
-        if (i === 0) lastLanding = landing;
+        landings[i] = landing;
         const attr = line.geometry.getAttribute("position") as Float32BufferAttribute;
         points.forEach((p, k) => attr.setXYZ(k, p.x, p.y, p.z));
         attr.needsUpdate = true;
@@ -154,8 +154,8 @@ export async function startXr(
       void session.end().catch(() => undefined);
       for (const line of arcs) world.remove(line);
     },
-    landing(): [number, number] | null {
-      return lastLanding ? worldToPlan(lastLanding.x, lastLanding.z) : null;
+    landing(): Array<[number, number]> {
+      return landings.filter((l): l is Vector3 => l !== null).map((l) => worldToPlan(l.x, l.z));
     },
   };
 }
