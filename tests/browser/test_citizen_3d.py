@@ -276,7 +276,7 @@ async def test_vr_with_an_emulated_headset_teleports_to_the_kiosk_and_takes_a_nu
 
 #: Where the emulated right controller is held, in the rig's (the player's) frame, metres.
 HAND = (0.25, 1.2, -0.3)
-ARC_SPEED = 7.0  # web/src/three/xr.ts
+ARC_SPEED = 10.0  # web/src/three/xr.ts
 GRAVITY = 9.8
 
 

@@ -603,7 +603,7 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
       if (at) rig.position.set(at[0], 0, -at[1]);
       rig.rotation.y = yawToRotationY(heading);
       xr = await startXr(renderer, world, rig, {
-        press,
+        buttons: pickables,
         takeNumber,
         teleport: (x: number, y: number) => void walkTo([x, y]),
         turn: (deg: number) => {

@@ -20,8 +20,8 @@ import {
 import { worldToPlan } from "./mapping";
 
 export interface XrActions {
-  /** Press whatever the ray hits (an in-world button); "button" when one was hit. */
-  press: (ray: Raycaster) => "button" | "walk" | null;
+  /** The in-world buttons a ray can press (the kiosks' "take a number"). */
+  buttons: Object3D[];
   takeNumber: () => Promise<void>;
   teleport: (x: number, y: number) => void;
   turn: (degrees: number) => void;
@@ -53,7 +53,7 @@ export async function xrSupported(): Promise<boolean> {
 
 export const SNAP_DEGREES = 30;
 const ARC_POINTS = 24;
-const ARC_SPEED = 7; // m/s along the ray: lands ~5-8 m away
+const ARC_SPEED = 10; // m/s along the ray: reaches up to ~11 m
 const GRAVITY = 9.8;
 
 /**
@@ -108,7 +108,7 @@ export async function startXr(
       rotation.identity().extractRotation(controller.matrixWorld);
       raycaster.ray.origin.setFromMatrixPosition(controller.matrixWorld);
       raycaster.ray.direction.set(0, 0, -1).applyMatrix4(rotation);
-      const hitButton = raycaster.intersectObjects(world.children, true).some((h) => h.object.name === "take-number");
+      const hitButton = raycaster.intersectObjects(actions.buttons, false).length > 0;
       if (hitButton) {
         void actions.takeNumber();
         return;
