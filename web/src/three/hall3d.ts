@@ -6,6 +6,8 @@
 
 import { effect } from "@preact/signals";
 import {
+  AudioListener,
+  PositionalAudio,
   AmbientLight,
   Color,
   DirectionalLight,
@@ -33,7 +35,19 @@ import { FLAG_SPEAKING } from "../protocol/snapshot";
 import type { AvatarState } from "../protocol/snapshot";
 import { translate } from "../shared/i18n";
 import type { Scene } from "../shared/scene";
-import { conn, hall, hallChat, myPosition, scene as sceneSignal, services, setStick, walkTo } from "../citizen/store";
+import {
+  activeCallLeg,
+  called,
+  conn,
+  hall,
+  hallChat,
+  myPosition,
+  scene as sceneSignal,
+  services,
+  session,
+  setStick,
+  walkTo,
+} from "../citizen/store";
 import { T3 } from "../citizen/texts3d";
 import { Crowd, NEAR_METRES, partsOf, type Drawn } from "./crowd";
 import { Interpolator } from "./interpolate";
@@ -192,6 +206,7 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
       button.position.set(x + fx * 0.45, 1.45, z + fz * 0.45);
       button.rotation.y = yawToRotationY(asset.yaw) + Math.PI;
       button.name = "take-number";
+      button.userData.press = () => void takeNumber();
       w.add(button);
       pickables.push(button);
     }
@@ -258,9 +273,12 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
 
   /** What a click or a controller's ray does: press an in-world button, else walk to the floor point. */
   function press(ray: Raycaster): "button" | "walk" | null {
-    const hit = ray.intersectObjects(pickables, false)[0];
+    const hit = ray.intersectObjects(
+      pickables.filter((p) => p.visible),
+      false,
+    )[0];
     if (hit) {
-      void takeNumber();
+      (hit.object.userData.press as (() => void) | undefined)?.();
       return "button";
     }
     const at = ray.ray.intersectPlane(floor, new Vector3());
@@ -321,6 +339,63 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
     } catch {
       /* the overlay shows the refusal (store.complain for the DOM path); nothing to draw here */
     }
+  }
+
+  // --- the counter call in VR -------------------------------------------
+  // The ray presses the app's own consent buttons (Call.tsx), so the call
+  // starts exactly as from the panel; they float in front of you in VR.
+  const callButtons = ["call_accept_recorded", "call_accept_unrecorded"].map((key, i) => {
+    const b = buttonPlane(translate(T3, key), 0.9);
+    b.name = key;
+    b.visible = false;
+    b.userData.press = () => {
+      const dom = document.querySelectorAll<HTMLButtonElement>('[data-testid="call"] .row button')[i];
+      dom?.click();
+    };
+    world.add(b);
+    pickables.push(b);
+    return b;
+  });
+  let callCheck = 0;
+  function placeCallButtons(): void {
+    if (++callCheck % 15 !== 0) return;
+    const offered = renderer.xr.isPresenting && document.querySelector('[data-testid="call"] .row button') !== null;
+    const [fx, fz] = facing(heading);
+    callButtons.forEach((b, i) => {
+      b.visible = offered;
+      if (!offered) return;
+      b.position.set(rig.position.x + fx * 1.3 - fz * (i - 0.5) * 1.0, 1.3, rig.position.z + fz * 1.3 + fx * (i - 0.5) * 1.0);
+      b.rotation.y = yawToRotationY(heading);
+    });
+  }
+
+  // The counter's voice comes from the counter (Web Audio panner on the camera's listener).
+  let listener: AudioListener | null = null;
+  let voice: PositionalAudio | null = null;
+  let voiceStream: MediaStream | null = null;
+  function placeVoice(): void {
+    const leg = activeCallLeg();
+    const stream = leg?.remoteStream() ?? null;
+    const counterId = session.value?.counter_id ?? called.value?.counter.id ?? null;
+    const counter = s.counters.find((c) => c.id === counterId);
+    if (stream === voiceStream && (voice !== null) === (stream !== null)) return;
+    if (voice) {
+      voice.disconnect();
+      voice.removeFromParent();
+      voice = null;
+    }
+    voiceStream = stream;
+    if (!leg || !stream || !counter) return;
+    listener ??= new AudioListener();
+    if (!listener.parent) camera.add(listener);
+    void listener.context.resume().catch(() => undefined);
+    voice = new PositionalAudio(listener);
+    voice.setMediaStreamSource(stream);
+    voice.setRefDistance(2);
+    const [x, , z] = planToWorld(counter.position[0], counter.position[1]);
+    voice.position.set(x, 1.5, z);
+    world.add(voice);
+    leg.setPlainPlayback(false);
   }
 
   // --- every frame -----------------------------------------------------
@@ -470,6 +545,8 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
       b.label.sprite.visible = a.d <= BUBBLE_METRES;
     }
 
+    placeCallButtons();
+    placeVoice();
     renderer.render(world, camera);
     frameMs.push(performance.now() - t0);
     if (frameMs.length > 120) frameMs.shift();
@@ -604,7 +681,6 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
       rig.rotation.y = yawToRotationY(heading);
       xr = await startXr(renderer, world, rig, {
         buttons: pickables,
-        takeNumber,
         teleport: (x: number, y: number) => void walkTo([x, y]),
         turn: (deg: number) => {
           heading += deg;
@@ -620,6 +696,8 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
       stopBoard();
       stopChat();
       xr?.end();
+      voice?.disconnect();
+      activeCallLeg()?.setPlainPlayback(true);
       canvas.removeEventListener("pointerdown", onDown);
       canvas.removeEventListener("pointermove", onMove);
       canvas.removeEventListener("pointerup", onUp);

@@ -22,7 +22,6 @@ import { worldToPlan } from "./mapping";
 export interface XrActions {
   /** The in-world buttons a ray can press (the kiosks' "take a number"). */
   buttons: Object3D[];
-  takeNumber: () => Promise<void>;
   teleport: (x: number, y: number) => void;
   turn: (degrees: number) => void;
 }
@@ -108,9 +107,13 @@ export async function startXr(
       rotation.identity().extractRotation(controller.matrixWorld);
       raycaster.ray.origin.setFromMatrixPosition(controller.matrixWorld);
       raycaster.ray.direction.set(0, 0, -1).applyMatrix4(rotation);
-      const hitButton = raycaster.intersectObjects(actions.buttons, false).length > 0;
-      if (hitButton) {
-        void actions.takeNumber();
+      const hit = raycaster.intersectObjects(
+        actions.buttons.filter((b) => b.visible),
+        false,
+      )[0];
+      if (hit) {
+        // Each button carries what pressing it does (hall3d.ts).
+        (hit.object.userData.press as (() => void) | undefined)?.();
         return;
       }
       const { landing } = arc(raycaster.ray.origin, raycaster.ray.direction);
