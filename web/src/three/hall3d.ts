@@ -648,7 +648,7 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
       renderer.xr.isPresenting ? worldToPlan(rig.position.x, rig.position.z) : (myPosition() ?? [0, 0]),
     /** The first kiosk button's world position (x, y, z). */
     button: (): [number, number, number] | null => {
-      const b = pickables[0];
+      const b = pickables.find((p) => p.name === "take-number");
       if (!b) return null;
       const v = new Vector3();
       b.getWorldPosition(v);
