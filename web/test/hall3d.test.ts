@@ -141,3 +141,14 @@ describe("the tour", () => {
     expect(cx).toBe(30);
   });
 });
+
+describe("near avatars and stand-ins", () => {
+  it("the nearest MAX_NEAR within NEAR_METRES get the model, the rest a stand-in", async () => {
+    const { nearest, MAX_NEAR, NEAR_METRES } = await import("../src/three/crowd");
+    expect(nearest([5, NEAR_METRES + 1, 1])).toEqual([true, false, true]);
+    const crowd = Array.from({ length: 200 }, (_, i) => (i * NEAR_METRES) / 400); // all within reach
+    const near = nearest(crowd);
+    expect(near.filter(Boolean).length).toBe(MAX_NEAR);
+    expect(near.slice(0, MAX_NEAR).every(Boolean)).toBe(true); // the nearest ones
+  });
+});

@@ -26,8 +26,22 @@ import { planToWorld, yawToRotationY } from "./mapping";
 export const PART_KEYS = ["skin", "hair", "top", "bottom", "accent"] as const;
 export type PartKey = (typeof PART_KEYS)[number];
 
-/** Beyond this distance (metres) from the camera, an avatar is a stand-in. */
-export const NEAR_METRES = 22;
+/** Beyond this distance (metres) from the camera, an avatar is a stand-in... */
+export const NEAR_METRES = 18;
+/** ...and so are all but the nearest MAX_NEAR (a crowd costs stand-ins' triangles, not models'). */
+export const MAX_NEAR = 64;
+
+/** Which avatars get the full model: the nearest MAX_NEAR within NEAR_METRES. Pure. */
+export function nearest(distances: number[]): boolean[] {
+  const order = distances.map((d, i) => [d, i] as const).sort((a, b) => a[0] - b[0]);
+  const out = distances.map(() => false);
+  for (let k = 0; k < order.length && k < MAX_NEAR; k++) {
+    const [d, i] = order[k]!;
+    if (d >= NEAR_METRES) break;
+    out[i] = true;
+  }
+  return out;
+}
 
 export interface Drawn {
   id: number;

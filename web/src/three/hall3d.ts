@@ -49,7 +49,7 @@ import {
   walkTo,
 } from "../citizen/store";
 import { T3 } from "../citizen/texts3d";
-import { Crowd, NEAR_METRES, partsOf, type Drawn } from "./crowd";
+import { Crowd, nearest, partsOf, type Drawn } from "./crowd";
 import { Interpolator } from "./interpolate";
 import { facing, planToWorld, stickToPlan, worldToPlan, yawToRotationY } from "./mapping";
 import { materialCount, model } from "./models";
@@ -473,6 +473,7 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
     camera.getWorldPosition(cam);
 
     const byDistance: Array<{ id: number; d: number; x: number; y: number }> = [];
+    const distances: number[] = [];
     for (const id of alive) {
       const st = view?.states.get(id);
       if (!st) continue;
@@ -482,13 +483,20 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
       const d = Math.hypot(pose.x - cam.x, -pose.y - cam.z);
       const hidden = id === me && (firstPerson || renderer.xr.isPresenting);
       const lift = st.anim === "sit" ? -0.45 : st.anim === "wave" ? Math.abs(Math.sin(now / 160)) * 0.15 : 0;
-      if (!hidden) drawn.push({ ...pose, id, lift, appearance: profile?.appearance, near: d < NEAR_METRES });
+      if (!hidden) {
+        drawn.push({ ...pose, id, lift, appearance: profile?.appearance, near: false });
+        distances.push(d);
+      }
       if (id !== me) byDistance.push({ id, d, x: pose.x, y: pose.y });
     }
     for (const e of extras) {
       const d = Math.hypot(e.x - cam.x, -e.y - cam.z);
-      drawn.push({ ...e, lift: 0, appearance: { colors: { top: e.top } }, near: d < NEAR_METRES });
+      drawn.push({ ...e, lift: 0, appearance: { colors: { top: e.top } }, near: false });
+      distances.push(d);
     }
+    nearest(distances).forEach((near, i) => {
+      drawn[i]!.near = near;
+    });
     crowd?.update(drawn);
     lastDrawn = drawn.length;
 
