@@ -143,6 +143,10 @@ async def test_the_hall_in_3d_draws_the_floor_and_the_avatars_where_the_protocol
         await walk_to(other, *target)
         await drawn_at(page, other.id, *target)
         await until_red(page, *target)
+        # Their name tag is shown (near), and what they say nearby floats over them.
+        await page.wait_for_function("hallDebug3d.stats().tags >= 1", timeout=10_000)
+        await other.send(type="chat", text="Halo semua")
+        await page.wait_for_function("hallDebug3d.stats().bubbles >= 1", timeout=20_000)
         await page.screenshot(path=str(shots / "desktop-3d.png"))
 
         # They move: the 3D view follows, and the old spot is floor again.

@@ -582,6 +582,7 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
         modelMaterials: materialCount(),
         avatars: drawn_count(),
         tags: [...tags.values()].filter((t) => t.sprite.visible).length,
+        bubbles: [...bubbles.values()].filter((b) => b.label.sprite.visible).length,
         frameMs: frameMs.length ? frameMs.reduce((a, b) => a + b, 0) / frameMs.length : 0,
       };
     },
