@@ -350,6 +350,11 @@ def read_glb(data: bytes) -> dict[str, Any]:
                 f"buffers[{i}] refers to an external file; expected a self-contained glb"
             )
         if i > 0:
+            # EXT_meshopt_compression's fallback buffer holds no bytes (the
+            # compressed copies for the 3D view, scenes/assets/meshopt/).
+            if _meshopt_fallback(buffer):
+                _int(buffer, "byteLength", f"buffers[{i}]")
+                continue
             raise GlbError(f"buffers[{i}]: a glb file has one binary buffer")
         byte_length = _int(buffer, "byteLength", f"buffers[{i}]")
         if not len(binary) - 3 <= byte_length <= len(binary):
@@ -382,6 +387,11 @@ def read_glb(data: bytes) -> dict[str, Any]:
             if "material" in primitive:
                 _index(primitive["material"], materials, f"{where}.material")
     return document
+
+
+def _meshopt_fallback(buffer: dict[str, Any]) -> bool:
+    ext = buffer.get("extensions", {})
+    return isinstance(ext, dict) and ext.get("EXT_meshopt_compression", {}).get("fallback") is True
 
 
 def _check_accessor(accessor: dict[str, Any], views: list[dict[str, Any]], where: str) -> None:

@@ -7,10 +7,10 @@ import { announce } from "./alerts";
 import { auth, keep } from "./auth";
 import { BoardView } from "./BoardView";
 import { ComplaintPage } from "./Complaint";
-import { Plan } from "./Plan";
 import { Services } from "./Services";
 import { SessionPanel } from "./Session";
 import { SignIn } from "./SignIn";
+import { Stage } from "./Stage";
 import { StatusPage } from "./Status";
 import { SurveyCard } from "./Survey";
 import {
@@ -105,7 +105,7 @@ export function App() {
       ) : null}
       {route === "hall" ? (
         <main class="hall">
-          <Plan />
+          <Stage />
           <div class="panel">
             {signingIn ? (
               <SignIn onDone={() => setSigningIn(false)} onCancel={() => setSigningIn(false)} />

@@ -291,7 +291,7 @@ export function Plan() {
           setStick(0, 0);
         }}
       />
-      <Joystick />
+      <Joystick onStick={setStick} />
       <div class="zoom">
         <button type="button" aria-label={translate(T, "zoom_in")} onClick={() => setZoom(Math.min(4, zoom * 1.6))}>
           +
@@ -325,7 +325,7 @@ function cross(ctx: CanvasRenderingContext2D, x: number, y: number, color: strin
 }
 
 /** A touch joystick: drag from its centre; the farther, the faster (up to a brisk walk). */
-function Joystick() {
+export function Joystick({ onStick = setStick }: { onStick?: (x: number, y: number) => void }) {
   const [knob, setKnob] = useState<[number, number]>([0, 0]);
   const base = useRef<HTMLDivElement>(null);
   const RADIUS = 40;
@@ -341,12 +341,12 @@ function Joystick() {
       dy = (dy / len) * RADIUS;
     }
     setKnob([dx, dy]);
-    setStick(dx / RADIUS, -dy / RADIUS);
+    onStick(dx / RADIUS, -dy / RADIUS);
   }
   function end(e: PointerEvent): void {
     base.current?.releasePointerCapture(e.pointerId);
     setKnob([0, 0]);
-    setStick(0, 0);
+    onStick(0, 0);
   }
   return (
     <div

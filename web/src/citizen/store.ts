@@ -117,6 +117,11 @@ export function setActiveLeg(leg: CallLeg | null): void {
   activeLeg = leg;
 }
 
+/** The call leg in progress, if any (the 3D view places its voice at the counter). */
+export function activeCallLeg(): CallLeg | null {
+  return activeLeg;
+}
+
 export function conn(): HallConnection | null {
   return connection;
 }

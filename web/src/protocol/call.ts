@@ -23,6 +23,8 @@ export class CallLeg {
   private analyser: AnalyserNode | null = null;
   private tracks: MediaStreamTrack[] = [];
   private audio: HTMLAudioElement | null = null;
+  private remote: MediaStream | null = null;
+  private plainMuted = false;
   status: LegStatus = "idle";
 
   constructor(private readonly opts: LegOptions) {}
@@ -62,7 +64,9 @@ export class CallLeg {
       pc.ontrack = (ev) => {
         const remote = ev.streams[0] ?? new MediaStream([ev.track]);
         // Chrome feeds remote WebRTC audio to Web Audio only once an element plays it.
+        this.remote = remote;
         this.audio = new Audio();
+        this.audio.muted = this.plainMuted;
         this.audio.srcObject = remote;
         void this.audio.play().catch(() => undefined);
         if (this.ctx) {
@@ -117,6 +121,18 @@ export class CallLeg {
     this.analyser = null;
     this.tracks = [];
     this.audio = null;
+    this.remote = null;
+  }
+
+  /** The other side's audio once it arrives (the 3D view places it at the counter). */
+  remoteStream(): MediaStream | null {
+    return this.remote;
+  }
+
+  /** Mute the plain playback while the voice is played elsewhere (positional audio); the element keeps the stream flowing. */
+  setPlainPlayback(on: boolean): void {
+    this.plainMuted = !on;
+    if (this.audio) this.audio.muted = !on;
   }
 
   /** The strongest frequency heard (Hz), or 0 before audio arrives. */
