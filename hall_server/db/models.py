@@ -376,7 +376,7 @@ class DocumentRow(Base):
 
     __tablename__ = "documents"
 
-    #: random and unguessable (secrets.token_urlsafe)
+    #: random and unguessable (128 bits as hex, documents_api.new_document_id)
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     hall_id: Mapped[str] = mapped_column(String(64))
     session_id: Mapped[str] = mapped_column(String(64), index=True)
