@@ -8,9 +8,11 @@ lifespan and torn down when it ends. Nothing is built at import time.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import math
+import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -34,6 +36,9 @@ from hall_server.auth.service import AuthService
 from hall_server.auth.staff import seed_dev_staff
 from hall_server.auth.tokens import Claims
 from hall_server.calls_setup import start_calls
+from hall_server.cluster.lease_store import Fence, LeaseStore
+from hall_server.cluster.node import Node
+from hall_server.cluster.presence import Presence
 from hall_server.counters_setup import start_counters
 from hall_server.db.engine import create_engine, make_sessionmaker
 from hall_server.db.migrate import upgrade
@@ -109,6 +114,8 @@ class HallSummary(BaseModel):
     websocket_url: str
     avatars: int
     connections: int
+    #: this node runs the hall (counts are its own); False: another node does (counts 0)
+    served_here: bool = True
 
 
 class Announcement(BaseModel):
@@ -143,23 +150,32 @@ def create_app(settings: Settings) -> FastAPI:
         journal = DatabaseJournal(sessions)
         journal.start()
         runtimes: dict[str, HallRuntime] = {}
+        counter_hubs: dict[str, CounterHub] = {}
+        app.state.kpi = {}
         # Before the counters: their filings wake the delivery worker.
         handoff = Handoff(settings, sessions, runtimes, known_halls=specs.keys())
         for spec in specs.values():
             await journal.register_hall(
                 hall_id=spec.hall_id, name=spec.name["id"], scene_id=spec.scene_id
             )
-            runtime = build_runtime(spec, settings, bus=bus, metrics=metrics, journal=journal)
-            runtimes[spec.hall_id] = runtime
-            await runtime.start()
-
         calls = start_calls(settings, sessions, metrics, runtimes)
         await calls.manager.start()
-        counter_hubs: dict[str, CounterHub] = {}
-        for spec in specs.values():
+        presence = Presence(
+            settings.bus_url if settings.cluster else None, keep_s=settings.resume_grace_s
+        )
+
+        async def start_hall(hall_id: str, fence: Fence) -> None:
+            # Who was in the hall on its previous owner, placed before anyone joins.
+            entries = await presence.load(hall_id)
+            spec = specs[hall_id]
+            runtime = build_runtime(
+                spec, settings, bus=bus, metrics=metrics, journal=journal, restore=entries
+            )
+            runtimes[hall_id] = runtime
+            await runtime.start()
             if spec.scene.counters:
-                counter_hubs[spec.hall_id] = await start_counters(
-                    runtimes[spec.hall_id],
+                hub = await start_counters(
+                    runtime,
                     spec,
                     app.state.catalogue,
                     sessions,
@@ -167,11 +183,46 @@ def create_app(settings: Settings) -> FastAPI:
                     settings,
                     calls=calls.manager,
                     on_filed=handoff.filed,
+                    fence=fence,
                 )
-        app.state.counters = counter_hubs
-        app.state.kpi = await start_kpi(
-            counter_hubs, settings, sessions, metrics, app.state.catalogue
+                counter_hubs[hall_id] = hub
+                app.state.kpi.update(
+                    await start_kpi(
+                        {hall_id: hub}, settings, sessions, metrics, app.state.catalogue
+                    )
+                )
+
+        async def save_hall(hall_id: str) -> None:
+            runtime = runtimes.get(hall_id)
+            if runtime is not None:
+                await presence.save(runtime.hall)
+
+        async def stop_hall(hall_id: str, lost: bool) -> None:
+            if not lost:  # the final flush: who is here, for the next owner
+                with contextlib.suppress(Exception):
+                    await save_hall(hall_id)
+            hub = counter_hubs.pop(hall_id, None)
+            if hub is not None:
+                await hub.stop()
+            app.state.kpi.pop(hall_id, None)
+            runtime = runtimes.pop(hall_id, None)
+            if runtime is not None:
+                await runtime.stop(moved=settings.cluster)
+
+        node = Node(
+            LeaseStore(sessions),
+            node_id=settings.node_id or f"{socket.gethostname()}:{settings.port}",
+            url=settings.resolved_node_url,
+            hall_ids=specs.keys(),
+            clustered=settings.cluster,
+            ttl_s=settings.lease_ttl_s,
+            renew_s=settings.lease_renew_s,
+            start_hall=start_hall,
+            stop_hall=stop_hall,
+            save_hall=save_hall,
         )
+        app.state.node = node
+        app.state.counters = counter_hubs
         app.state.calls = calls
         app.state.documents = SqlDocumentStore(sessions, settings.document_retention_s)
         document_sweep = start_document_sweep(app.state.documents, settings.recording_sweep_s)
@@ -198,7 +249,10 @@ def create_app(settings: Settings) -> FastAPI:
             join_timeout_s=settings.join_timeout_s,
             metrics=metrics,
             model_url_prefixes=settings.model_url_prefixes,
+            locate=node.owner_url,
         )
+        app.state.gateway.counters = counter_hubs  # the halls come and go with their leases
+        await node.start()
         # Start-up objects (scenes, catalogue, engine) never die: keep them out of GC scans.
         gc.collect()
         gc.freeze()
@@ -208,10 +262,9 @@ def create_app(settings: Settings) -> FastAPI:
         finally:
             await calls.stop()  # ends every call (audit rows, recordings closed) first
             await stop_document_sweep(document_sweep)
-            for hub in counter_hubs.values():
-                await hub.stop()
-            for runtime in runtimes.values():
-                await runtime.stop()
+            # Each hall after a final flush, its lease released for another node to take.
+            await node.drain()
+            await presence.close()
             await handoff.stop()
             await journal.stop()
             await bus.close()
@@ -378,11 +431,10 @@ def create_app(settings: Settings) -> FastAPI:
         _claims: Annotated[Claims, Depends(require_role("supervisor", "admin"))],
     ) -> dict[str, bool]:
         """Show an announcement to everyone in the hall (supervisors and admins)."""
-        runtime = request.app.state.runtimes.get(hall_id)
-        if runtime is None:
-            raise NotFound("no hall with this id", code="unknown_hall")
+        spec = _spec(request, hall_id)
+        # Over the bus: whichever node serves the hall shows it (HallRuntime.announce_topic).
         await request.app.state.bus.publish(
-            runtime.announce_topic, {"text": {"id": body.id, "en": body.en}}
+            f"hall.{spec.hall_id}.announce", {"text": {"id": body.id, "en": body.en}}
         )
         return {"accepted": True}
 
@@ -442,16 +494,21 @@ def _spec(request: Request, hall_id: str) -> HallSpec:
 
 
 def _summary(request: Request, spec: HallSpec) -> HallSummary:
-    runtime: HallRuntime = request.app.state.runtimes[spec.hall_id]
-    bodies, attached = runtime.hall.counts()
+    runtime: HallRuntime | None = request.app.state.runtimes.get(spec.hall_id)
+    bodies, attached = runtime.hall.counts() if runtime is not None else (0, 0)
+    path = f"/ws/v1/halls/{spec.hall_id}"
+    # Many nodes: the owner's address when another node serves the hall (ask again if
+    # empty: it is changing hands); this node's halls keep the relative path.
+    owner = request.app.state.node.owner_url(spec.hall_id) if runtime is None else None
     return HallSummary(
         id=spec.hall_id,
         name=spec.name,
         scene_id=spec.scene_id,
         scene_url=f"/api/v1/halls/{spec.hall_id}/scene",
-        websocket_url=f"/ws/v1/halls/{spec.hall_id}",
+        websocket_url=f"{owner}{path}" if owner else path,
         avatars=bodies,
         connections=attached,
+        served_here=runtime is not None,
     )
 
 
