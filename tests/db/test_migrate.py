@@ -29,6 +29,8 @@ TABLES = {
     "webhook_receipts",
     "call_recordings",
     "documents",
+    "hall_leases",
+    "hall_nodes",
 }
 
 
@@ -47,7 +49,7 @@ async def test_migrations_create_every_table_on_an_empty_database(db_url: str) -
         async with engine.connect() as connection:
             assert await connection.run_sync(_tables) == TABLES
             version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-            assert version == "0005"
+            assert version == "0006_nodes"
     finally:
         await engine.dispose()
 
