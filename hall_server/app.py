@@ -167,6 +167,7 @@ def create_app(settings: Settings) -> FastAPI:
         async def start_hall(hall_id: str, fence: Fence) -> None:
             # Who was in the hall on its previous owner, placed before anyone joins.
             entries = await presence.load(hall_id)
+            log.info("taking a hall over", extra={"hall": hall_id, "restored": len(entries)})
             spec = specs[hall_id]
             runtime = build_runtime(
                 spec, settings, bus=bus, metrics=metrics, journal=journal, restore=entries

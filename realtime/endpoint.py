@@ -472,7 +472,12 @@ class Gateway:
         self.metrics.errors.labels(code).inc()
         self.metrics.closes.labels(str(int(close))).inc()
         try:
-            error = {"type": "error", "code": code, "message": message, "text": text_for(code)}
+            error: dict[str, object] = {
+                "type": "error",
+                "code": code,
+                "message": message,
+                "text": text_for(code),
+            }
             error.update(extra)
             await ws.send_text(json.dumps(error, ensure_ascii=False))
             await ws.close(int(close), message[:120])

@@ -61,7 +61,7 @@ class LeaseStore:
     async def ensure(self, hall_ids: Iterable[str]) -> None:
         """A free lease row for every hall that has none yet."""
         async with self._sessions.begin() as db:
-            insert = pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert
+            insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
             for hall_id in hall_ids:
                 await db.execute(
                     insert(HallLeaseRow)
@@ -130,7 +130,7 @@ class LeaseStore:
 
     async def heartbeat(self, node: str, url: str, *, now: float, draining: bool) -> None:
         async with self._sessions.begin() as db:
-            insert = pg_insert if db.bind.dialect.name == "postgresql" else sqlite_insert
+            insert = pg_insert if db.get_bind().dialect.name == "postgresql" else sqlite_insert
             await db.execute(
                 insert(HallNodeRow)
                 .values(node_id=node, url=url, seen_at=now, draining=draining)
