@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import gc
 import logging
 import math
@@ -173,6 +174,8 @@ def create_app(settings: Settings) -> FastAPI:
                 spec, settings, bus=bus, metrics=metrics, journal=journal, restore=entries
             )
             runtimes[hall_id] = runtime
+            if settings.cluster:
+                runtime.on_attach = functools.partial(save_soon, hall_id)
             await runtime.start()
             if spec.scene.counters:
                 hub = await start_counters(
@@ -192,6 +195,25 @@ def create_app(settings: Settings) -> FastAPI:
                         {hall_id: hub}, settings, sessions, metrics, app.state.catalogue
                     )
                 )
+
+        saving: dict[str, asyncio.Task[None]] = {}
+
+        def save_soon(hall_id: str) -> None:
+            # Someone joined or resumed: in the presence within a moment, not only at the
+            # next lease round (a node starved of CPU may lose its lease before that).
+            if hall_id in saving:
+                return
+
+            async def save() -> None:
+                try:
+                    await asyncio.sleep(0.2)  # one write for a burst of joins
+                    await save_hall(hall_id)
+                except Exception:
+                    log.warning("presence not saved", extra={"hall": hall_id}, exc_info=True)
+                finally:
+                    saving.pop(hall_id, None)
+
+            saving[hall_id] = asyncio.create_task(save())
 
         async def save_hall(hall_id: str) -> None:
             runtime = runtimes.get(hall_id)

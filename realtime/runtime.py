@@ -132,6 +132,8 @@ class HallRuntime:
         self.tick_log: deque[TickRecord] = deque(maxlen=4000)
         self.chat_topic = f"hall.{hall.hall_id}.chat"
         self.announce_topic = f"hall.{hall.hall_id}.announce"
+        #: called after a join or resume attached a connection (many nodes: save presence soon)
+        self.on_attach: Callable[[], None] | None = None
 
     # ------------------------------------------------------------- lifecycle
 
@@ -180,6 +182,8 @@ class HallRuntime:
             )
         self.connections[avatar_id] = conn
         self.flush()
+        if self.on_attach is not None:
+            self.on_attach()
         return conn
 
     def _start_writer(self, conn: Connection) -> None:

@@ -97,6 +97,10 @@ async def test_three_nodes_survive_a_sigkill_and_a_rolling_restart_with_nothing_
         resume_grace_s=120,
         # a counter's waiting citizen must not be dropped while the hall moves
         counter_citizen_left_s=300,
+        # This shared 2-core machine runs other suites at a load of 10 or more: a node
+        # starved for 5 s would lose a lease (and its hall would move) in mid-test. The
+        # default (5 s) is what bench/failover.py measures.
+        lease_ttl_s=8,
     )
     try:
         await cluster.start()
