@@ -75,13 +75,7 @@ async def start_cluster(tmp: Path, db: str, redis: str, nodes: int) -> tuple[Clu
         counter_citizen_left_s=600,
         limit_max_connections_per_address=1000,
     )
-    # One first (it migrates the new database), then the others.
-    cluster.nodes[0].start()
-    await wait_until(cluster.nodes[0].ready, 180, "the first node", interval=0.3)
-    for node in cluster.nodes[1:]:
-        node.start()
-    for node in cluster.nodes:
-        await wait_until(node.ready, 180, f"node {node.name}", interval=0.3)
+    await cluster.start()
     return cluster, halls
 
 

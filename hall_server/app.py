@@ -8,7 +8,6 @@ lifespan and torn down when it ends. Nothing is built at import time.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import gc
 import logging
@@ -168,7 +167,7 @@ def create_app(settings: Settings) -> FastAPI:
         async def start_hall(hall_id: str, fence: Fence) -> None:
             # Who was in the hall on its previous owner, placed before anyone joins.
             entries = await presence.load(hall_id)
-            log.info("taking a hall over", extra={"hall": hall_id, "restored": len(entries)})
+            log.info("taking hall %s over, %d people may resume", hall_id, len(entries))
             spec = specs[hall_id]
             runtime = build_runtime(
                 spec, settings, bus=bus, metrics=metrics, journal=journal, restore=entries
@@ -218,12 +217,17 @@ def create_app(settings: Settings) -> FastAPI:
         async def save_hall(hall_id: str) -> None:
             runtime = runtimes.get(hall_id)
             if runtime is not None:
-                await presence.save(runtime.hall)
+                saved = await presence.save(runtime.hall)
+                log.debug("presence of hall %s saved: %d people", hall_id, saved)
 
         async def stop_hall(hall_id: str, lost: bool) -> None:
             if not lost:  # the final flush: who is here, for the next owner
-                with contextlib.suppress(Exception):
-                    await save_hall(hall_id)
+                runtime = runtimes.get(hall_id)
+                try:
+                    saved = await presence.save(runtime.hall) if runtime is not None else 0
+                    log.info("handing hall %s over, %d people may resume", hall_id, saved)
+                except Exception:
+                    log.warning("presence not saved", extra={"hall": hall_id}, exc_info=True)
             hub = counter_hubs.pop(hall_id, None)
             if hub is not None:
                 await hub.stop()

@@ -80,11 +80,14 @@ class Presence:
     def _key(hall_id: str) -> str:
         return f"hall:{hall_id}:presence"
 
-    async def save(self, hall: Hall) -> None:
+    async def save(self, hall: Hall) -> int:
+        """Save the hall's presence; how many people it holds."""
         if self._client is None:
-            return
-        value = json.dumps(snapshot(hall), separators=(",", ":"))
+            return 0
+        entries = snapshot(hall)
+        value = json.dumps(entries, separators=(",", ":"))
         await self._client.set(self._key(hall.hall_id), value, px=self._keep_ms)
+        return len(entries)
 
     async def load(self, hall_id: str) -> list[dict[str, Any]]:
         if self._client is None:

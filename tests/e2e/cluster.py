@@ -131,9 +131,13 @@ class Cluster:
         return [n for n in self.nodes if n.alive]
 
     async def start(self, timeout: float = 180.0) -> None:
-        for node in self.nodes:
+        """The first node alone (it migrates the new database), then the others."""
+        first, *others = self.nodes
+        first.start()
+        await wait_until(first.ready, timeout, f"node {first.name} ready", interval=0.5)
+        for node in others:
             node.start()
-        for node in self.nodes:
+        for node in others:
             await wait_until(node.ready, timeout, f"node {node.name} ready", interval=0.5)
 
     def stop(self) -> None:
