@@ -33,6 +33,7 @@ from typing import Any
 
 import httpx
 from websockets.asyncio.client import connect
+from websockets.exceptions import WebSocketException
 
 from tests.e2e.cluster import Cluster, Person, hall_scenes
 from tests.servers import Servers, start_postgres, start_redis
@@ -161,17 +162,30 @@ async def failover(
     }
 
 
-async def taker(base: str, hall: str, latencies: list[float]) -> None:
+async def taker(base: str, hall: str, latencies: list[float], moves: list[int]) -> None:
+    """Take a number for every service; when the hall moves mid-way (under load a lease can
+    expire: ``stale_owner``, or the socket closes), connect to the new owner and take it again."""
     async with httpx.AsyncClient(base_url=base, timeout=30) as http:
         r = await http.post("/api/v1/auth/guest/token", json={"display_name": "Bench"})
         token = r.json()["token"]
-        where = (await http.get(f"/api/v1/halls/{hall}")).json()["websocket_url"]
-    url = where if where.startswith("ws") else base.replace("http", "ws", 1) + where
+        pending = list(SERVICES)
+        while pending:
+            where = (await http.get(f"/api/v1/halls/{hall}")).json()["websocket_url"]
+            url = where if where.startswith("ws") else base.replace("http", "ws", 1) + where
+            try:
+                await take_all(url, token, pending, latencies)
+            except (RuntimeError, OSError, WebSocketException):
+                moves.append(1)
+                await asyncio.sleep(0.5)  # the hall is changing hands: ask again
+
+
+async def take_all(url: str, token: str, pending: list[str], latencies: list[float]) -> None:
     async with connect(url, compression=None, max_size=2**20) as ws:
         await ws.send(json.dumps({"type": "join", "token": token}))
-        while json.loads(await ws.recv())["type"] != "welcome":
-            pass
-        for seq, service in enumerate(SERVICES, start=1):
+        while (msg := json.loads(await ws.recv()))["type"] != "welcome":
+            if msg["type"] == "error":
+                raise RuntimeError(msg["code"])
+        for seq, service in enumerate(list(pending), start=1):
             sent = time.perf_counter()
             await ws.send(json.dumps({"type": "ticket_take", "service": service, "seq": seq}))
             while True:
@@ -181,8 +195,9 @@ async def taker(base: str, hall: str, latencies: list[float]) -> None:
                     if msg["type"] == "ticket" and msg["service"] == service:
                         break
                     if msg["type"] == "error":
-                        raise RuntimeError(msg)
+                        raise RuntimeError(msg["code"])
             latencies.append(time.perf_counter() - sent)
+            pending.remove(service)
 
 
 async def tickets(tmp: Path, db: str, redis: str, nodes: int, clients: int) -> dict[str, Any]:
@@ -192,11 +207,12 @@ async def tickets(tmp: Path, db: str, redis: str, nodes: int, clients: int) -> d
             lambda: cluster.settled(halls, even(4, nodes)), 120, "settled", interval=0.3
         )
         latencies: list[float] = []
+        moves: list[int] = []
         bases = [n.base for n in cluster.nodes]
         started = time.perf_counter()
         await asyncio.gather(
             *(
-                taker(bases[i % len(bases)], halls[i % len(halls)], latencies)
+                taker(bases[i % len(bases)], halls[i % len(halls)], latencies, moves)
                 for i in range(clients)
             )
         )
@@ -207,6 +223,7 @@ async def tickets(tmp: Path, db: str, redis: str, nodes: int, clients: int) -> d
         "nodes": nodes,
         "clients": clients,
         "takes": len(latencies),
+        "retried_after_a_move": len(moves),
         "takes_per_s": round(len(latencies) / elapsed, 1),
         "p50_ms": round(statistics.median(latencies) * 1000, 1),
         "p99_ms": round(pct(latencies, 0.99) * 1000, 1),
@@ -218,7 +235,7 @@ async def run(args: argparse.Namespace, pg: str, redis: str) -> dict[str, Any]:
     out["load_before"] = os.getloadavg()
     with tempfile.TemporaryDirectory(prefix="hall-failover-") as tmp:
         root = Path(tmp)
-        for nodes in (1, 3):
+        for nodes in [int(n) for n in args.nodes.split(",") if n]:
             sub = root / f"t{nodes}"
             sub.mkdir()
             db = await fresh_database(pg, f"bench_tickets_{nodes}_{int(time.time())}")
@@ -240,6 +257,7 @@ def main() -> None:
     parser.add_argument("--kills", type=int, default=10)
     parser.add_argument("--clients", type=int, default=48)
     parser.add_argument("--people", type=int, default=8, help="idle people per hall (failover)")
+    parser.add_argument("--nodes", default="1,3", help="take-a-ticket runs: node counts")
     args = parser.parse_args()
     servers = Servers()
     try:
