@@ -130,7 +130,7 @@ class Cluster:
     def live(self) -> list[NodeProcess]:
         return [n for n in self.nodes if n.alive]
 
-    async def start(self, timeout: float = 180.0) -> None:
+    async def start(self, timeout: float = 300.0) -> None:
         """The first node alone (it migrates the new database), then the others."""
         first, *others = self.nodes
         first.start()

@@ -162,7 +162,7 @@ async def test_three_nodes_survive_a_sigkill_and_a_rolling_restart_with_nothing_
 
         # The rolling restart: each node in turn, SIGTERM, then up again.
         victim.start()
-        await wait_until(victim.ready, 180, "the killed node back", interval=0.5)
+        await wait_until(victim.ready, 300, "the killed node back", interval=0.5)
         # As an operator would: before the next restart, the halls even again and everyone in.
         owners = await wait_until(
             lambda: cluster.settled(halls, [1, 1, 2]), 90, "even again", interval=0.5
@@ -179,7 +179,7 @@ async def test_three_nodes_survive_a_sigkill_and_a_rolling_restart_with_nothing_
             )
             await everyone_back(people, cluster)
             node.start()
-            await wait_until(node.ready, 180, f"node {node.name} back", interval=0.5)
+            await wait_until(node.ready, 300, f"node {node.name} back", interval=0.5)
             owners = await wait_until(
                 lambda: cluster.settled(halls, [1, 1, 2]), 90, "even again", interval=0.5
             )
