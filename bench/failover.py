@@ -165,18 +165,20 @@ async def failover(
 async def taker(base: str, hall: str, latencies: list[float], moves: list[int]) -> None:
     """Take a number for every service; when the hall moves mid-way (under load a lease can
     expire: ``stale_owner``, or the socket closes), connect to the new owner and take it again."""
-    async with httpx.AsyncClient(base_url=base, timeout=30) as http:
-        r = await http.post("/api/v1/auth/guest/token", json={"display_name": "Bench"})
-        token = r.json()["token"]
+    async with httpx.AsyncClient(base_url=base, timeout=60) as http:
+        token: str | None = None
         pending = list(SERVICES)
         while pending:
-            where = (await http.get(f"/api/v1/halls/{hall}")).json()["websocket_url"]
-            url = where if where.startswith("ws") else base.replace("http", "ws", 1) + where
             try:
+                if token is None:
+                    r = await http.post("/api/v1/auth/guest/token", json={"display_name": "B"})
+                    token = str(r.json()["token"])
+                where = (await http.get(f"/api/v1/halls/{hall}")).json()["websocket_url"]
+                url = where if where.startswith("ws") else base.replace("http", "ws", 1) + where
                 await take_all(url, token, pending, latencies)
-            except (RuntimeError, OSError, WebSocketException):
+            except (RuntimeError, OSError, WebSocketException, httpx.HTTPError):
                 moves.append(1)
-                await asyncio.sleep(0.5)  # the hall is changing hands: ask again
+                await asyncio.sleep(0.5)  # the hall is changing hands (or a node is slow): again
 
 
 async def take_all(url: str, token: str, pending: list[str], latencies: list[float]) -> None:
