@@ -3,8 +3,9 @@
 Every ``renew_s`` a clustered node (HALL_CLUSTER) beats its heartbeat, renews
 the leases it holds (a renewal refused means another node took the hall over
 while this one was paused: the hall is stopped here at once, without a
-write), saves each owned hall's presence for a successor, and then takes or
-gives up halls as :func:`hall_server.cluster.placement.plan` says. A single
+write) and saves each owned hall's presence for a successor; apart from that
+(a hall's start may take seconds) it takes or gives up halls as
+:func:`hall_server.cluster.placement.plan` says. A single
 node (not clustered) takes every hall at start under a new token, so a stale
 process left running against the same database can no longer write.
 
@@ -69,6 +70,7 @@ class Node:
         #: the lease rows as last read (where to send a client for a hall owned elsewhere)
         self.leases: dict[str, Lease] = {}
         self._task: asyncio.Task[None] | None = None
+        self._renewer: asyncio.Task[None] | None = None
         self._draining = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -86,14 +88,18 @@ class Node:
             return
         await self.round()
         self._task = asyncio.create_task(self._run(), name="hall-leases")
+        # Renewals on their own: a round that starts halls may take seconds on a loaded
+        # machine, and the leases already held must not expire meanwhile.
+        self._renewer = asyncio.create_task(self._renew_forever(), name="hall-lease-renewal")
 
     async def drain(self) -> None:
         """Hand every hall over (final flush, then release) and stop taking any."""
         self._draining = True
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        for task in (self._task, self._renewer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         if self.clustered:
             with contextlib.suppress(Exception):
                 await self.store.heartbeat(self.node_id, self.url, now=self.clock(), draining=True)
@@ -131,8 +137,17 @@ class Node:
                 log.warning("lease round failed", exc_info=True)
                 await self._stop_expired()
 
-    async def round(self) -> None:
-        """Heartbeat, renew, save presence, then take and give up halls."""
+    async def _renew_forever(self) -> None:
+        while True:
+            await asyncio.sleep(self.renew_s)
+            try:
+                await self.renew()
+            except Exception:
+                log.warning("lease renewal failed", exc_info=True)
+                await self._stop_expired()
+
+    async def renew(self) -> None:
+        """Heartbeat, renew every held lease, save each owned hall's presence."""
         now = self.clock()
         await self.store.heartbeat(self.node_id, self.url, now=now, draining=self._draining)
         for hall_id, fence in list(self.fences.items()):
@@ -140,9 +155,15 @@ class Node:
                 self._expires[hall_id] = now + self.ttl_s
                 with contextlib.suppress(Exception):
                     await self._save_hall(hall_id)
-            else:
+            elif self.fences.get(hall_id) is fence:
                 log.warning("hall lease lost to another node", extra={"hall": hall_id})
                 await self._drop(hall_id, lost=True)
+
+    async def round(self) -> None:
+        """Take and give up halls (the renewals run apart, :meth:`renew`)."""
+        now = self.clock()
+        if self._renewer is None:  # the first round, at start
+            await self.store.heartbeat(self.node_id, self.url, now=now, draining=self._draining)
         leases = await self.store.leases()
         self.leases = {lease.hall_id: lease for lease in leases}
         live = await self.store.live_nodes(now=now, within_s=self.ttl_s)
