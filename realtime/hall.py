@@ -135,6 +135,8 @@ class _Avatar:
     #: avatar ids always in this viewer's view (the staff of its counter)
     pins: tuple[int, ...] = ()
     channels: set[str] = field(default_factory=set)
+    #: restored from another node and not resumed yet: ``resume_token`` holds the token's key
+    keyed: bool = False
 
 
 @dataclass(slots=True)
@@ -306,7 +308,7 @@ class Hall:
             raise Conflict("this session is still connected", code="already_joined")
         if key is not None:
             del self._by_resume[key]
-            av.resume_token = resume_token
+            av.resume_token, av.keyed = resume_token, False
             self._by_resume[resume_token] = slot
             if identity is not None:
                 av.identity = identity
@@ -331,6 +333,8 @@ class Hall:
                     "avatar_id": av.avatar_id,
                     "session_id": av.session_id,
                     "resume_token": av.resume_token,
+                    # True: ``resume_token`` is already the key (restored, not resumed here)
+                    "keyed": av.keyed,
                     "subject": ident.subject,
                     "role": ident.role.value,
                     "name": ident.display_name,
@@ -365,7 +369,7 @@ class Hall:
         del self._by_resume[av.resume_token]
         av.avatar_id, av.session_id, av.resume_token = avatar_id, session_id, resume_key
         av.profile_json = profile_json
-        av.driven, av.detached_at = False, now
+        av.driven, av.detached_at, av.keyed = False, now, True
         self.ids[slot] = avatar_id
         self.flags[slot] |= np.uint8(Flag.IDLE)
         self._by_id[avatar_id] = slot

@@ -34,7 +34,10 @@ def snapshot(hall: Hall) -> list[dict[str, Any]]:
     out = []
     for entry in hall.resumable():
         token = str(entry.pop("resume_token"))
-        out.append({**entry, "resume_key": resume_key(token)})
+        # An avatar restored here and not resumed yet holds its key already: hashing it
+        # again would lose it at the next hand-over.
+        key = token if entry.pop("keyed") else resume_key(token)
+        out.append({**entry, "resume_key": key})
     return out
 
 
