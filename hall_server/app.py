@@ -8,9 +8,11 @@ lifespan and torn down when it ends. Nothing is built at import time.
 from __future__ import annotations
 
 import asyncio
+import functools
 import gc
 import logging
 import math
+import socket
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -36,6 +38,9 @@ from hall_server.auth.service import AuthService
 from hall_server.auth.staff import seed_dev_staff
 from hall_server.auth.tokens import Claims
 from hall_server.calls_setup import start_calls
+from hall_server.cluster.lease_store import Fence, LeaseStore
+from hall_server.cluster.node import Node
+from hall_server.cluster.presence import Presence
 from hall_server.complaints_api import complaints_router
 from hall_server.counters_setup import start_counters
 from hall_server.db.engine import create_engine, make_sessionmaker
@@ -57,7 +62,7 @@ from hall_server.paths_api import paths_router
 from hall_server.secrets import resolve_secret_key
 from hall_server.services_api import services_router
 from hall_server.settings import Settings
-from hall_server.signals_api import signals_router, start_signals
+from hall_server.signals_api import attach_signals, signals_router, start_signals
 from hall_server.survey_api import survey_router
 from hall_server.trust_setup import start_trust
 from hall_server.web_assets import VersionedStaticFiles, Versions, page
@@ -115,6 +120,8 @@ class HallSummary(BaseModel):
     websocket_url: str
     avatars: int
     connections: int
+    #: this node runs the hall (counts are its own); False: another node does (counts 0)
+    served_here: bool = True
 
 
 class Announcement(BaseModel):
@@ -151,23 +158,43 @@ def create_app(settings: Settings) -> FastAPI:
         runtimes: dict[str, HallRuntime] = {}
         # Before the counters: they hand out survey tokens (issue 14).
         app.state.trust = start_trust(settings, secret, sessions)
+        # Before the counters too: their numbers are sightings for the broker signals.
+        app.state.signals = start_signals(
+            settings,
+            sessions,
+            secret,
+            app.state.catalogue,
+            [spec.hall_id for spec in specs.values() if spec.scene.counters],
+        )
+        counter_hubs: dict[str, CounterHub] = {}
+        app.state.kpi = {}
         # Before the counters: their filings wake the delivery worker.
         handoff = Handoff(settings, sessions, runtimes, known_halls=specs.keys())
         for spec in specs.values():
             await journal.register_hall(
                 hall_id=spec.hall_id, name=spec.name["id"], scene_id=spec.scene_id
             )
-            runtime = build_runtime(spec, settings, bus=bus, metrics=metrics, journal=journal)
-            runtimes[spec.hall_id] = runtime
-            await runtime.start()
-
         calls = start_calls(settings, sessions, metrics, runtimes)
         await calls.manager.start()
-        counter_hubs: dict[str, CounterHub] = {}
-        for spec in specs.values():
+        presence = Presence(
+            settings.bus_url if settings.cluster else None, keep_s=settings.resume_grace_s
+        )
+
+        async def start_hall(hall_id: str, fence: Fence) -> None:
+            # Who was in the hall on its previous owner, placed before anyone joins.
+            entries = await presence.load(hall_id)
+            log.info("taking hall %s over, %d people may resume", hall_id, len(entries))
+            spec = specs[hall_id]
+            runtime = build_runtime(
+                spec, settings, bus=bus, metrics=metrics, journal=journal, restore=entries
+            )
+            runtimes[hall_id] = runtime
+            if settings.cluster:
+                runtime.on_attach = functools.partial(save_soon, hall_id)
+            await runtime.start()
             if spec.scene.counters:
-                counter_hubs[spec.hall_id] = await start_counters(
-                    runtimes[spec.hall_id],
+                hub = await start_counters(
+                    runtime,
                     spec,
                     app.state.catalogue,
                     sessions,
@@ -176,14 +203,71 @@ def create_app(settings: Settings) -> FastAPI:
                     calls=calls.manager,
                     on_filed=handoff.filed,
                     survey_tokens=app.state.trust.tokens,
+                    fence=fence,
                 )
+                attach_signals(app.state.signals, hub)
+                counter_hubs[hall_id] = hub
+                app.state.kpi.update(
+                    await start_kpi(
+                        {hall_id: hub}, settings, sessions, metrics, app.state.catalogue
+                    )
+                )
+
+        saving: dict[str, asyncio.Task[None]] = {}
+
+        def save_soon(hall_id: str) -> None:
+            # Someone joined or resumed: in the presence within a moment, not only at the
+            # next lease round (a node starved of CPU may lose its lease before that).
+            if hall_id in saving:
+                return
+
+            async def save() -> None:
+                try:
+                    await asyncio.sleep(0.2)  # one write for a burst of joins
+                    await save_hall(hall_id)
+                except Exception:
+                    log.warning("presence not saved", extra={"hall": hall_id}, exc_info=True)
+                finally:
+                    saving.pop(hall_id, None)
+
+            saving[hall_id] = asyncio.create_task(save())
+
+        async def save_hall(hall_id: str) -> None:
+            runtime = runtimes.get(hall_id)
+            if runtime is not None:
+                saved = await presence.save(runtime.hall)
+                log.debug("presence of hall %s saved: %d people", hall_id, saved)
+
+        async def stop_hall(hall_id: str, lost: bool) -> None:
+            if not lost:  # the final flush: who is here, for the next owner
+                runtime = runtimes.get(hall_id)
+                try:
+                    saved = await presence.save(runtime.hall) if runtime is not None else 0
+                    log.info("handing hall %s over, %d people may resume", hall_id, saved)
+                except Exception:
+                    log.warning("presence not saved", extra={"hall": hall_id}, exc_info=True)
+            hub = counter_hubs.pop(hall_id, None)
+            if hub is not None:
+                await hub.stop()
+            app.state.kpi.pop(hall_id, None)
+            runtime = runtimes.pop(hall_id, None)
+            if runtime is not None:
+                await runtime.stop(moved=settings.cluster)
+
+        node = Node(
+            LeaseStore(sessions),
+            node_id=settings.node_id or f"{socket.gethostname()}:{settings.port}",
+            url=settings.resolved_node_url,
+            hall_ids=specs.keys(),
+            clustered=settings.cluster,
+            ttl_s=settings.lease_ttl_s,
+            renew_s=settings.lease_renew_s,
+            start_hall=start_hall,
+            stop_hall=stop_hall,
+            save_hall=save_hall,
+        )
+        app.state.node = node
         app.state.counters = counter_hubs
-        app.state.kpi = await start_kpi(
-            counter_hubs, settings, sessions, metrics, app.state.catalogue
-        )
-        app.state.signals = start_signals(
-            settings, sessions, secret, app.state.catalogue, counter_hubs
-        )
         app.state.calls = calls
         app.state.documents = SqlDocumentStore(sessions, settings.document_retention_s)
         document_sweep = start_document_sweep(app.state.documents, settings.recording_sweep_s)
@@ -219,7 +303,10 @@ def create_app(settings: Settings) -> FastAPI:
             join_timeout_s=settings.join_timeout_s,
             metrics=metrics,
             model_url_prefixes=settings.model_url_prefixes,
+            locate=node.owner_url,
         )
+        app.state.gateway.counters = counter_hubs  # the halls come and go with their leases
+        await node.start()
         # Start-up objects (scenes, catalogue, engine) never die: keep them out of GC scans.
         gc.collect()
         gc.freeze()
@@ -231,10 +318,9 @@ def create_app(settings: Settings) -> FastAPI:
             await stop_document_sweep(document_sweep)
             await stop_audit_pump(audit_pump)
             await app.state.signals.stop()
-            for hub in counter_hubs.values():
-                await hub.stop()
-            for runtime in runtimes.values():
-                await runtime.stop()
+            # Each hall after a final flush, its lease released for another node to take.
+            await node.drain()
+            await presence.close()
             await handoff.stop()
             await app.state.trust.stop()
             await journal.stop()
@@ -406,11 +492,10 @@ def create_app(settings: Settings) -> FastAPI:
         _claims: Annotated[Claims, Depends(require_role("supervisor", "admin"))],
     ) -> dict[str, bool]:
         """Show an announcement to everyone in the hall (supervisors and admins)."""
-        runtime = request.app.state.runtimes.get(hall_id)
-        if runtime is None:
-            raise NotFound("no hall with this id", code="unknown_hall")
+        spec = _spec(request, hall_id)
+        # Over the bus: whichever node serves the hall shows it (HallRuntime.announce_topic).
         await request.app.state.bus.publish(
-            runtime.announce_topic, {"text": {"id": body.id, "en": body.en}}
+            f"hall.{spec.hall_id}.announce", {"text": {"id": body.id, "en": body.en}}
         )
         return {"accepted": True}
 
@@ -475,16 +560,21 @@ def _spec(request: Request, hall_id: str) -> HallSpec:
 
 
 def _summary(request: Request, spec: HallSpec) -> HallSummary:
-    runtime: HallRuntime = request.app.state.runtimes[spec.hall_id]
-    bodies, attached = runtime.hall.counts()
+    runtime: HallRuntime | None = request.app.state.runtimes.get(spec.hall_id)
+    bodies, attached = runtime.hall.counts() if runtime is not None else (0, 0)
+    path = f"/ws/v1/halls/{spec.hall_id}"
+    # Many nodes: the owner's address when another node serves the hall (ask again if
+    # empty: it is changing hands); this node's halls keep the relative path.
+    owner = request.app.state.node.owner_url(spec.hall_id) if runtime is None else None
     return HallSummary(
         id=spec.hall_id,
         name=spec.name,
         scene_id=spec.scene_id,
         scene_url=f"/api/v1/halls/{spec.hall_id}/scene",
-        websocket_url=f"/ws/v1/halls/{spec.hall_id}",
+        websocket_url=f"{owner}{path}" if owner else path,
         avatars=bodies,
         connections=attached,
+        served_here=runtime is not None,
     )
 
 

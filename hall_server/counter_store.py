@@ -19,6 +19,7 @@ from counters.desk import Application, CounterSession, DeskEvent
 from counters.records import counter_from_json, counter_to_json, ticket_from_json, ticket_to_json
 from counters.tickets import CounterState, QueueEvent, Ticket
 from hall_server.backoffice import add_to_outbox
+from hall_server.cluster.lease_store import Fence
 from hall_server.db.models import ApplicationRow, AuditRow, CounterRow, CounterSessionRow, TicketRow
 
 
@@ -45,8 +46,11 @@ class CounterStore:
         kinds: Mapping[str, str] | None = None,
         *,
         on_filed: Callable[[], None] | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self._sessions = sessions
+        #: the hall's lease (many nodes): a write under a stale token is refused whole
+        self._fence = fence
         self.hall_id = hall_id
         #: service code -> back office kind; an application of a mapped service is
         #: queued for hand-off in the transaction that writes it (transactional outbox).
@@ -98,6 +102,9 @@ class CounterStore:
         roles = actor_roles or {}
         queued = False
         async with self._sessions.begin() as db:
+            if self._fence is not None:
+                # First: locks the lease row, so a takeover waits for this transaction.
+                await self._fence.check(db)
             for event in queue_events:
                 if event.ticket is not None:
                     await self._put_ticket(db, event.ticket, event.at)
@@ -190,6 +197,8 @@ class CounterStore:
     ) -> None:
         """Append one audit row of a supervisor's act that is not a queue event."""
         async with self._sessions.begin() as db:
+            if self._fence is not None:
+                await self._fence.check(db)
             db.add(self._audit(at, actor_role, actor, action, details=_plain(details)))
 
     async def audit(self, *, ticket_id: str | None = None) -> list[AuditRow]:

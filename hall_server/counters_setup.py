@@ -15,6 +15,7 @@ from counters.catalogue import Catalogue
 from counters.floor import Floor, FloorPolicy
 from counters.handoff import backoffice_kinds
 from counters.tickets import QueueRules, ServiceRule
+from hall_server.cluster.lease_store import Fence
 from hall_server.counter_store import CounterStore
 from hall_server.halls import HallSpec
 from hall_server.localtime import hall_zone, utc_offset_s
@@ -74,15 +75,17 @@ async def start_counters(
     calls: CallManager | None = None,
     on_filed: Callable[[], None] | None = None,
     survey_tokens: SurveyTokens | None = None,
+    fence: Fence | None = None,
 ) -> CounterHub:
     """Restore the hall's queues from the database and start its counters.
 
     ``on_filed`` is called after a transaction that queued applications for
-    hand-off commits (to wake the delivery worker).
+    hand-off commits (to wake the delivery worker). ``fence``: the hall's lease token;
+    every write is refused once another node took the hall over.
     """
     # Applications of every service are queued for their back office (transactional outbox).
     kinds = {code: str(kind) for code, kind in backoffice_kinds(catalogue).items()}
-    store = CounterStore(sessions, spec.hall_id, kinds, on_filed=on_filed)
+    store = CounterStore(sessions, spec.hall_id, kinds, on_filed=on_filed, fence=fence)
     crowd = runtime.driver if isinstance(runtime.driver, Crowd) else None
     floor = Floor(
         counters=spec.scene.counters,

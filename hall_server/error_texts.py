@@ -161,6 +161,22 @@ _TEXTS: dict[str, ErrorText] = {
         "Sesi Anda sebelumnya sudah berakhir. Masuklah ke aula sebagai sesi baru.",
         "Your previous session has ended. Join the hall as a new session.",
     ),
+    "hall_moved": _t(
+        "Aula ini sekarang dilayani oleh server lain. Aplikasi menyambung ke sana; "
+        "tempat dan antrean Anda tetap.",
+        "Another server now runs this hall. The app reconnects there; "
+        "your place and your ticket are kept.",
+    ),
+    "stale_owner": _t(
+        "Aula ini baru saja pindah ke server lain dan tindakan Anda tidak disimpan. "
+        "Tunggu sebentar lalu coba lagi.",
+        "This hall has just moved to another server and your action was not saved. "
+        "Wait a moment and try again.",
+    ),
+    "lease_held": _t(
+        "Aula ini sedang dilayani oleh server lain.",
+        "Another server is running this hall.",
+    ),
     "already_joined": _t(
         "Anda sudah berada di aula dengan sesi ini; tidak perlu masuk lagi.",
         "You are already in the hall with this session; there is no need to join again.",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -12,6 +13,7 @@ from avatars.crowd import Crowd
 from avatars.model import AVATAR_ROLE_FOR_TOKEN_ROLE, Identity
 from avatars.movement import MoveRules
 from hall_server.auth.tokens import Claims
+from hall_server.cluster import presence
 from hall_server.errors import Forbidden
 from hall_server.metrics import Metrics
 from hall_server.settings import Settings
@@ -76,8 +78,13 @@ def build_runtime(
     bus: Bus,
     metrics: Metrics,
     journal: Journal | None = None,
+    restore: list[dict[str, Any]] | None = None,
 ) -> HallRuntime:
-    """Assemble a hall and its runtime; the demo crowd joins when configured."""
+    """Assemble a hall and its runtime; the demo crowd joins when configured.
+
+    ``restore``: the avatars of the hall's previous owner (hall_server/cluster/presence.py),
+    placed detached before anyone else joins so their avatar ids stay theirs.
+    """
     scene = spec.scene
     hall = Hall(
         spec.hall_id,
@@ -94,6 +101,8 @@ def build_runtime(
             "view_max_avatars": settings.view_max_avatars,
         },
     )
+    if restore:
+        presence.restore(hall, restore, now=time.monotonic())
     crowd = None
     if settings.demo_citizens > 0:
         crowd = Crowd(scene, spec.floor, np.random.default_rng(), settings.demo_citizens)

@@ -260,6 +260,19 @@ class Settings:
     log_json: bool = False
     #: Log level name.
     log_level: str = "INFO"
+    #: Several nodes share the database (PostgreSQL) and Redis (HALL_BUS_URL); each hall is
+    #: owned by one node at a time through a lease (docs/architecture.md, "Many nodes").
+    cluster: bool = False
+    #: This node's name in the lease table; empty: "<hostname>:<port>".
+    node_id: str = ""
+    #: Where clients reach this node's hall sockets (ws:// or wss://, no path), as given to
+    #: clients sent here by another node; empty: "ws://<host>:<port>".
+    node_url: str = ""
+    #: A hall lease lasts this long unrenewed: the failover time after a node dies is at
+    #: most about this plus one renewal interval.
+    lease_ttl_s: float = 5.0
+    #: How often a node renews its leases, beats its heartbeat and rebalances halls.
+    lease_renew_s: float = 1.0
     #: Connection and message limits.
     limits: Limits = field(default_factory=Limits)
 
@@ -268,6 +281,10 @@ class Settings:
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{self.data_dir / 'hall.db'}"
+
+    @property
+    def resolved_node_url(self) -> str:
+        return (self.node_url or f"ws://{self.host}:{self.port}").rstrip("/")
 
     @property
     def resolved_recordings_dir(self) -> Path:
@@ -429,6 +446,16 @@ class Settings:
                 "HALL_AUDIT_CHECKPOINT_INTERVAL_S must be positive and HALL_AUDIT_ORIGIN"
                 " a name without spaces or '+', e.g. mpp.kendarikota.go.id/audit"
             )
+        if not 0 < self.lease_renew_s <= self.lease_ttl_s / 2:
+            raise InvalidInput(
+                "HALL_LEASE_RENEW_S must be positive and at most HALL_LEASE_TTL_S / 2"
+            )
+        if self.node_url and not self.node_url.startswith(("ws://", "wss://")):
+            raise InvalidInput("HALL_NODE_URL must start with ws:// or wss://")
+        if self.cluster and (
+            not self.bus_url or not self.resolved_database_url.startswith("postgresql")
+        ):
+            raise InvalidInput("HALL_CLUSTER needs HALL_BUS_URL (Redis) and a PostgreSQL database")
         if self.environment == "production" and not self.secret_key:
             raise InvalidInput("HALL_SECRET_KEY is required when HALL_ENVIRONMENT=production")
         self._check_trust()

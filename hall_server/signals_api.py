@@ -8,7 +8,7 @@ account is go into the audit log. Nothing here acts on a flag by itself.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -48,9 +48,15 @@ def start_signals(
     sessions: async_sessionmaker[AsyncSession],
     secret: bytes,
     catalogue: Catalogue,
-    hubs: Mapping[str, CounterHub],
+    hall_ids: Iterable[str],
 ) -> SignalPump:
-    """A store per hall with counters, the sightings hook on each hub, and the pump (started)."""
+    """A store per hall with counters, and the pump (started).
+
+    Every node keeps a store for every hall: any node answers the supervisors'
+    REST calls, and the scan reads the database (two nodes raising the same flag
+    store it once: a unique index on open flags). The sightings hook is attached
+    to a hall's counters when this node starts them (:func:`attach_signals`).
+    """
     pseudonyms = Pseudonyms(secret)
     free = free_services(catalogue)
     thresholds = thresholds_from(settings)
@@ -58,13 +64,18 @@ def start_signals(
         hall_id: SignalStore(
             sessions, hall_id, pseudonyms, free_services=free, thresholds=thresholds
         )
-        for hall_id in hubs
+        for hall_id in hall_ids
     }
-    for hall_id, hub in hubs.items():
-        hub.on_ticket_taken = _sightings(hub, stores[hall_id], pseudonyms)
     pump = SignalPump(stores, settings.signals_scan_s)
     pump.start()
     return pump
+
+
+def attach_signals(pump: SignalPump, hub: CounterHub) -> None:
+    """Record where each number of ``hub``'s hall is taken from (a hall this node now owns)."""
+    store = pump.stores.get(hub.hall.hall_id)
+    if store is not None:
+        hub.on_ticket_taken = _sightings(hub, store, store.pseudonyms)
 
 
 def _sightings(hub: CounterHub, store: SignalStore, pseudonyms: Pseudonyms) -> Any:

@@ -16,5 +16,6 @@ class CloseCode(enum.IntEnum):
     HALL_FULL = 4009  # the hall has reached its avatar limit
     JOIN_TIMEOUT = 4010  # no join message within the join timeout
     SUPERSEDED = 4012  # the same session resumed on another connection
+    HALL_MOVED = 4013  # another node serves this hall: ask where (error hall_moved, ws_url)
     ABUSIVE = 4029  # too many connections from one address, or a flood of messages
     INTERNAL = 1011  # the server failed unexpectedly

@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
+import hashlib
 import json
 import logging
 import math
@@ -166,8 +167,11 @@ class Gateway:
         join_timeout_s: float,
         metrics: Metrics,
         model_url_prefixes: tuple[str, ...] = (),
+        locate: Callable[[str], str | None] | None = None,
     ) -> None:
         self.runtimes = runtimes
+        #: a hall this node does not serve -> its owner's WebSocket base URL (many nodes)
+        self.locate = locate
         self.counters = dict(counters or {})
         #: the operator's allow-list for appearance.model_url (HALL_MODEL_URL_ALLOW)
         self.model_url_prefixes = model_url_prefixes
@@ -205,6 +209,14 @@ class Gateway:
 
     async def _serve(self, ws: AsgiSocket, hall_id: str) -> None:
         runtime = self.runtimes.get(hall_id)
+        base = self.locate(hall_id) if runtime is None and self.locate is not None else None
+        if base is not None:
+            # Another node owns the hall: say where ("" while it changes hands: retry soon).
+            url = f"{base}/ws/v1/halls/{hall_id}" if base else None
+            await self._refuse(
+                ws, CloseCode.HALL_MOVED, "hall_moved", "another node serves this hall", ws_url=url
+            )
+            return
         if runtime is None:
             await self._refuse(ws, CloseCode.UNKNOWN_HALL, "unknown_hall", "no hall with this id")
             return
@@ -259,12 +271,22 @@ class Gateway:
             hall, now = runtime.hall, runtime.clock()
             resume = msg.get("resume_token")
             avatar_id = hall.avatar_for_resume(resume) if isinstance(resume, str) else None
+            key = None
+            if avatar_id is None and isinstance(resume, str):
+                # Taken over from another node: restored under the token's digest.
+                key = hashlib.sha256(resume.encode()).hexdigest()
+                avatar_id = hall.avatar_for_resume(key)
             if avatar_id is not None and hall.subject_of(avatar_id) == identity.subject:
                 old = runtime.connections.get(avatar_id)
                 if old is not None:
                     runtime.close(old, CloseCode.SUPERSEDED, "resumed on another connection")
                     runtime.release(old, left=False)
-                joined = hall.resume(resume, now=now)  # type: ignore[arg-type]
+                joined = hall.resume(
+                    resume,  # type: ignore[arg-type]
+                    now=now,
+                    key=key,
+                    identity=identity if key is not None else None,
+                )
             else:
                 joined = hall.join(identity, appearance, now=now)
         except HallError as exc:
@@ -450,11 +472,19 @@ class Gateway:
             raise InvalidInput("the join must be a JSON text frame within the size limit")
         return str(text)
 
-    async def _refuse(self, ws: Refusable, close: CloseCode, code: str, message: str) -> None:
+    async def _refuse(
+        self, ws: Refusable, close: CloseCode, code: str, message: str, **extra: object
+    ) -> None:
         self.metrics.errors.labels(code).inc()
         self.metrics.closes.labels(str(int(close))).inc()
         try:
-            error = {"type": "error", "code": code, "message": message, "text": text_for(code)}
+            error: dict[str, object] = {
+                "type": "error",
+                "code": code,
+                "message": message,
+                "text": text_for(code),
+            }
+            error.update(extra)
             await ws.send_text(json.dumps(error, ensure_ascii=False))
             await ws.close(int(close), message[:120])
         except Exception:  # the client may already be gone

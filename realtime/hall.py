@@ -135,6 +135,8 @@ class _Avatar:
     #: avatar ids always in this viewer's view (the staff of its counter)
     pins: tuple[int, ...] = ()
     channels: set[str] = field(default_factory=set)
+    #: restored from another node and not resumed yet: ``resume_token`` holds the token's key
+    keyed: bool = False
 
 
 @dataclass(slots=True)
@@ -284,14 +286,32 @@ class Hall:
             self._welcome(av, resumed=False)
         return Joined(avatar_id, av.session_id, av.resume_token, resumed=False)
 
-    def resume(self, resume_token: str, *, now: float) -> Joined:
-        """Re-attach a detached avatar by its resume token, where it stands."""
-        slot = self._by_resume.get(resume_token)
+    def resume(
+        self,
+        resume_token: str,
+        *,
+        now: float,
+        key: str | None = None,
+        identity: Identity | None = None,
+    ) -> Joined:
+        """Re-attach a detached avatar by its resume token, where it stands.
+
+        ``key``: the avatar was restored (:meth:`restore`) under this key (the
+        token's digest) by a node taking the hall over; it is found by the key
+        and keyed by ``resume_token`` again, with the fresh ``identity``.
+        """
+        slot = self._by_resume.get(key if key is not None else resume_token)
         if slot is None:
             raise NotFound("unknown or expired resume token", code="resume_expired")
         av = self._avatars[slot]
         if av.attached or av.driven:
             raise Conflict("this session is still connected", code="already_joined")
+        if key is not None:
+            del self._by_resume[key]
+            av.resume_token, av.keyed = resume_token, False
+            self._by_resume[resume_token] = slot
+            if identity is not None:
+                av.identity = identity
         av.attached = True
         self.flags[slot] &= ~np.uint8(Flag.IDLE)
         self.dirty[slot] = True
@@ -299,6 +319,62 @@ class Hall:
         self._attach(av)
         self._welcome(av, resumed=True)
         return Joined(av.avatar_id, av.session_id, av.resume_token, resumed=True)
+
+    def resumable(self) -> list[dict[str, object]]:
+        """Every avatar a client may resume (the server-driven aside), where it stands:
+        what another node needs to take the hall over (hall_server/cluster/presence.py)."""
+        out: list[dict[str, object]] = []
+        for slot, av in self._avatars.items():
+            if av.driven:
+                continue
+            ident = av.identity
+            out.append(
+                {
+                    "avatar_id": av.avatar_id,
+                    "session_id": av.session_id,
+                    "resume_token": av.resume_token,
+                    # True: ``resume_token`` is already the key (restored, not resumed here)
+                    "keyed": av.keyed,
+                    "subject": ident.subject,
+                    "role": ident.role.value,
+                    "name": ident.display_name,
+                    "token_role": ident.token_role,
+                    "elderly": ident.elderly,
+                    "profile": av.profile_json,
+                    "x": float(self.pos[slot, 0]),
+                    "y": float(self.pos[slot, 1]),
+                    "yaw": float(self.yaw[slot]),
+                }
+            )
+        return out
+
+    def restore(
+        self,
+        identity: Identity,
+        profile_json: str,
+        *,
+        avatar_id: int,
+        session_id: str,
+        resume_key: str,
+        position: tuple[float, float, float],
+        now: float,
+    ) -> None:
+        """Place a detached avatar taken over from another node, resumable under
+        ``resume_key`` for the resume grace. Call before anyone else joins (ids)."""
+        if avatar_id in self._by_id:
+            raise Conflict("this avatar id is taken", code="conflict")
+        joined = self.join(identity, Appearance(), now=now, position=position, driven=True)
+        slot = self._by_id.pop(joined.avatar_id)
+        av = self._avatars[slot]
+        del self._by_resume[av.resume_token]
+        av.avatar_id, av.session_id, av.resume_token = avatar_id, session_id, resume_key
+        av.profile_json = profile_json
+        av.driven, av.detached_at, av.keyed = False, now, True
+        self.ids[slot] = avatar_id
+        self.flags[slot] |= np.uint8(Flag.IDLE)
+        self._by_id[avatar_id] = slot
+        self._by_resume[resume_key] = slot
+        self._next_id = max(self._next_id, avatar_id + 1)
 
     def detach(self, avatar_id: int, *, now: float) -> None:
         """The connection dropped: keep the avatar, shown idle, for the grace period."""

@@ -132,6 +132,8 @@ class HallRuntime:
         self.tick_log: deque[TickRecord] = deque(maxlen=4000)
         self.chat_topic = f"hall.{hall.hall_id}.chat"
         self.announce_topic = f"hall.{hall.hall_id}.announce"
+        #: called after a join or resume attached a connection (many nodes: save presence soon)
+        self.on_attach: Callable[[], None] | None = None
 
     # ------------------------------------------------------------- lifecycle
 
@@ -143,11 +145,17 @@ class HallRuntime:
         self._tasks.append(asyncio.create_task(self._listen(chat, self._on_chat)))
         self._tasks.append(asyncio.create_task(self._listen(announce, self._on_announce)))
 
-    async def stop(self) -> None:
-        for session_id in self.hall.sessions():
-            self.record(self.journal.ended(session_id=session_id, reason="shutdown"))
+    async def stop(self, *, moved: bool = False) -> None:
+        """Close every connection and end the tasks. ``moved``: the hall goes on on
+        another node (its sessions continue there: not ended; clients told 4013)."""
+        if not moved:
+            for session_id in self.hall.sessions():
+                self.record(self.journal.ended(session_id=session_id, reason="shutdown"))
         for conn in list(self.connections.values()):
-            self.close(conn, CloseCode.GOING_AWAY, "server shutting down")
+            if moved:
+                self.close(conn, CloseCode.HALL_MOVED, "hall moved to another node")
+            else:
+                self.close(conn, CloseCode.GOING_AWAY, "server shutting down")
         for task in self._tasks:
             task.cancel()
         for sub in self._subs:
@@ -174,6 +182,8 @@ class HallRuntime:
             )
         self.connections[avatar_id] = conn
         self.flush()
+        if self.on_attach is not None:
+            self.on_attach()
         return conn
 
     def _start_writer(self, conn: Connection) -> None:

@@ -16,6 +16,8 @@ import pytest
 PURE = [
     "hall_server.errors",
     "hall_server.error_texts",
+    "hall_server.cluster.lease",
+    "hall_server.cluster.placement",
     "avatars.model",
     "avatars.movement",
     "avatars.nik",

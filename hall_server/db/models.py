@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
@@ -531,3 +532,30 @@ class TicketSightingRow(Base):
     at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
     address_ref: Mapped[str | None] = mapped_column(String(64))
     device_ref: Mapped[str | None] = mapped_column(String(64))
+
+
+class HallLeaseRow(Base):
+    """Which node owns a hall, until when (Unix s), under which fencing token (issue 15).
+
+    Written only by conditional UPDATEs (hall_server/cluster/lease_store.py); the
+    token only grows, so a write fenced by it is refused once another node took over.
+    """
+
+    __tablename__ = "hall_leases"
+
+    hall_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str | None] = mapped_column(String(128))
+    owner_url: Mapped[str] = mapped_column(String(300), default="")
+    token: Mapped[int] = mapped_column(BigInteger, default=0)
+    expires_at: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+class HallNodeRow(Base):
+    """A hall-server node's heartbeat: alive while ``seen_at`` is recent."""
+
+    __tablename__ = "hall_nodes"
+
+    node_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    url: Mapped[str] = mapped_column(String(300))
+    seen_at: Mapped[float] = mapped_column(Float)
+    draining: Mapped[bool] = mapped_column(Boolean, default=False)

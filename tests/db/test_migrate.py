@@ -37,6 +37,8 @@ TABLES = {
     "complaint_photos",
     "signal_flags",
     "ticket_sightings",
+    "hall_leases",
+    "hall_nodes",
 }
 
 
@@ -55,7 +57,7 @@ async def test_migrations_create_every_table_on_an_empty_database(db_url: str) -
         async with engine.connect() as connection:
             assert await connection.run_sync(_tables) == TABLES
             version = await connection.scalar(text("SELECT version_num FROM alembic_version"))
-            assert version == "0008_signals"
+            assert version == "0009_nodes"
     finally:
         await engine.dispose()
 

@@ -52,6 +52,12 @@ export function backoffMs(attempt: number, random: number): number {
   return Math.round(base * (0.75 + random * 0.5));
 }
 
+/** The socket a `hall_moved` error names, if it is one a page may open (ws: or wss:). */
+export function hallMovedUrl(url: string | null | undefined): string | null {
+  if (typeof url !== "string") return null;
+  return /^wss?:\/\/[^\s]+\/ws\/v1\/halls\/[^/\s]+$/.test(url) ? url : null;
+}
+
 export class HallConnection {
   readonly view = new HallView();
   status: ConnectionStatus = "closed";
@@ -63,6 +69,8 @@ export class HallConnection {
   private pingTimer: ReturnType<typeof setInterval> | null = null;
   private lastError: ErrorMessage | undefined;
   private stopped = false;
+  /** Where the hall went (error `hall_moved`, close 4013): the next connection goes there. */
+  private movedTo: string | null = null;
   welcome: Welcome | null = null;
 
   constructor(private readonly opts: ConnectionOptions) {}
@@ -73,6 +81,11 @@ export class HallConnection {
   }
 
   private url(): string {
+    // Many nodes: one connection to the owner a node named, then the usual address again
+    // (any node: it names the owner anew if the hall moved since).
+    const moved = this.movedTo;
+    this.movedTo = null;
+    if (moved) return moved;
     const scheme = location.protocol === "https:" ? "wss:" : "ws:";
     return `${scheme}//${location.host}${this.opts.path}`;
   }
@@ -132,6 +145,9 @@ export class HallConnection {
         this.setStatus("closed", { code: event.code });
       } else if (event.code === 4001) {
         this.setStatus("signed_out", { code: event.code, error: this.lastError });
+      } else if (event.code === 4013 && this.movedTo) {
+        this.setStatus("reconnecting", { code: event.code });
+        this.open(); // the hall is served by another node: go there at once
       } else if (REFUSED.has(event.code)) {
         this.setStatus("refused", { code: event.code, error: this.lastError });
       } else {
@@ -154,6 +170,7 @@ export class HallConnection {
       this.view.correct(msg.x, msg.y, msg.yaw);
     } else if (msg.type === "error") {
       this.lastError = msg;
+      if (msg.code === "hall_moved") this.movedTo = hallMovedUrl(msg.ws_url);
       if (msg.code === "resume_expired" && this.opts.resumeKey) {
         localStorage.removeItem(this.opts.resumeKey);
       }

@@ -186,6 +186,8 @@ export interface ErrorMessage {
   message: string;
   text: Bilingual;
   ref?: number;
+  /** `hall_moved` (many nodes): the owning node's hall socket, or null while it changes hands. */
+  ws_url?: string | null;
 }
 
 export interface CallInvite {

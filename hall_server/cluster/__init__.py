@@ -1,0 +1,1 @@
+"""Many halls on many nodes: leases with fencing tokens, placement, presence (issue 15)."""
