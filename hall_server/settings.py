@@ -256,6 +256,13 @@ class Settings:
     #: Officer lines asking for money in a free civil-registry service within the window.
     signals_money_lines: int = 1
     signals_money_window_s: float = 30 * 86400.0
+    #: Weak signs (lower counts of the signals above, in their windows): an account
+    #: showing WEAK_SIGNS of them at once is flagged ``weak_signs``.
+    signals_weak_signs: int = 3
+    signals_weak_phone_accounts: int = 2
+    signals_weak_on_behalf_people: int = 3
+    signals_weak_tickets: int = 4
+    signals_weak_no_shows: int = 2
     #: Log as one JSON object per line.
     log_json: bool = False
     #: Log level name.
