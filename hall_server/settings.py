@@ -438,6 +438,11 @@ class Settings:
             )
         if self.environment == "production" and not self.secret_key:
             raise InvalidInput("HALL_SECRET_KEY is required when HALL_ENVIRONMENT=production")
+        if self.signals_scan_s < 0 or not self.signals_thresholds_valid:
+            raise InvalidInput(
+                "HALL_SIGNALS_SCAN_S must be 0 or more, the HALL_SIGNALS_* counts 1 or more"
+                " and their windows positive"
+            )
         self._check_trust()
 
     def _check_trust(self) -> None:
@@ -468,11 +473,6 @@ class Settings:
         return tuple(
             date.fromisoformat(d.strip()) for d in self.extra_holidays.split(",") if d.strip()
         )
-        if self.signals_scan_s < 0 or not self.signals_thresholds_valid:
-            raise InvalidInput(
-                "HALL_SIGNALS_SCAN_S must be 0 or more, the HALL_SIGNALS_* counts 1 or more"
-                " and their windows positive"
-            )
 
 
 def _check_ice_servers(raw: str) -> None:
