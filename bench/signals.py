@@ -272,7 +272,9 @@ def brokers(w: World, n: int) -> None:
                         address=home
                         if kind == "client_accounts"
                         else rng.choice((home, f"address:x{b}-{c}")),
-                        device=device if kind == "client_accounts" else None,
+                        # The careful broker's clients come with their own phones: the web
+                        # app always sends a device id (web/src/protocol/device.ts).
+                        device=device if kind == "client_accounts" else f"device:b{b}-client{c}",
                         phone=phone if own_phone else f"phone:b{b}-client{c}",
                         no_show_p=0.05,
                     )
@@ -310,7 +312,9 @@ class Result:
 
 #: The defaults (settings), and a more conservative choice an operator may make.
 PROFILES = {
-    "default (HALL_SIGNALS_PHONE_ACCOUNTS=3)": Thresholds(),
+    "before: no weak signs (HALL_SIGNALS_WEAK_SIGNS=99)": Thresholds(weak_signs=99),
+    "default (HALL_SIGNALS_PHONE_ACCOUNTS=3, WEAK_SIGNS=3)": Thresholds(),
+    "weak signs at 2 (HALL_SIGNALS_WEAK_SIGNS=2)": Thresholds(weak_signs=2),
     "conservative (HALL_SIGNALS_PHONE_ACCOUNTS=4)": Thresholds(phone_accounts=4),
 }
 

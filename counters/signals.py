@@ -16,7 +16,10 @@ The signals (thresholds in :class:`Thresholds`, settings ``HALL_SIGNALS_*``):
   or on very many applications;
 - ``no_shows``: repeated no-shows, numbers held and never used;
 - ``officer_money_talk``: an officer asking for money in the chat of a free
-  civil-registry service (UU 24/2013 art. 79A: those documents cost nothing).
+  civil-registry service (UU 24/2013 art. 79A: those documents cost nothing);
+- ``weak_signs``: one account showing several weak signs at once, each below
+  its own signal's threshold (a phone shared with another account, filing for
+  a few people, a handful of numbers in a day, two no-shows).
 
 Every reference here is already pseudonymous (``account:12``, a keyed hash of
 an address, a device or a phone): the edge never hands this module a NIK, an
@@ -56,6 +59,7 @@ KINDS = (
     "shared_phone",
     "no_shows",
     "officer_money_talk",
+    "weak_signs",
 )
 
 DAY_S = 86400.0
@@ -85,6 +89,13 @@ class Thresholds:
     #: officer lines asking for money in free services within ``money_window_s``
     money_lines: int = 1
     money_window_s: float = 30 * DAY_S
+    #: weak signs: each is a lower count of a signal above, in that signal's window;
+    #: an account showing ``weak_signs`` of them at once is flagged
+    weak_signs: int = 3
+    weak_phone_accounts: int = 2
+    weak_on_behalf_people: int = 3
+    weak_tickets: int = 4
+    weak_no_shows: int = 2
 
     def __post_init__(self) -> None:
         counts = (
@@ -96,6 +107,11 @@ class Thresholds:
             self.phone_applications,
             self.no_shows,
             self.money_lines,
+            self.weak_signs,
+            self.weak_phone_accounts,
+            self.weak_on_behalf_people,
+            self.weak_tickets,
+            self.weak_no_shows,
         )
         windows = (
             self.on_behalf_window_s,
@@ -239,6 +255,7 @@ def detect(
     flags += _phones(events.filed, t, now)
     flags += _no_shows(events.no_shows, t, now)
     flags += _money(events.lines, frozenset(free_services), t, now)
+    flags += _weak_signs(events, tickets, t, now)
     flags.sort(key=lambda f: (KINDS.index(f.kind), f.subject))
     return flags
 
@@ -444,6 +461,91 @@ def _money(
                     lines=[h.text[:200] for h, _ in run[-5:]],
                 )
             )
+    return flags
+
+
+def _weak_signs(
+    events: Events, tickets: Sequence[TicketTaken], t: Thresholds, now: float
+) -> list[Flag]:
+    """Accounts showing at least ``t.weak_signs`` weak signs at once.
+
+    Each sign alone is ordinary (a family shares a phone, a parent files for
+    two children and a grandparent, a busy day has four numbers); several on
+    one account are worth a supervisor's look. The evidence is every event of
+    every sign, and ``details["signs"]`` says which signs held.
+    """
+    signs: dict[str, dict[str, list[tuple[float, str]]]] = defaultdict(dict)
+    # A phone given on applications of >= weak_phone_accounts accounts in its window.
+    by_phone: dict[str, list[Filed]] = defaultdict(list)
+    for f in events.filed:
+        if f.phone is not None and f.at <= now:
+            by_phone[f.phone].append(f)
+    for rs in by_phone.values():
+        rs.sort(key=lambda r: (r.at, r.application_id))
+        lo = 0
+        for hi in range(len(rs)):
+            while rs[hi].at - rs[lo].at > t.phone_window_s:
+                lo += 1
+            window = rs[lo : hi + 1]
+            accounts = {r.account for r in window}
+            if len(accounts) >= t.weak_phone_accounts:
+                for a in accounts:
+                    run = signs[a].setdefault("shared_phone", [])
+                    run += [(r.at, f"application:{r.application_id}") for r in window]
+    # Distinct people filed for (on_behalf) in the window.
+    by_account: dict[str, list[OnBehalf]] = defaultdict(list)
+    for ob in events.on_behalf:
+        if ob.at <= now:
+            by_account[ob.account].append(ob)
+    for account, obs in by_account.items():
+        obs.sort(key=lambda r: (r.at, r.session_id))
+        lo = 0
+        for hi in range(len(obs)):
+            while obs[hi].at - obs[lo].at > t.on_behalf_window_s:
+                lo += 1
+            declared = obs[lo : hi + 1]
+            if len({r.person for r in declared}) >= t.weak_on_behalf_people:
+                signs[account]["on_behalf"] = [(r.at, f"session:{r.session_id}") for r in declared]
+                break
+    # Numbers in one day, and no-shows, of one account.
+    for name, records, limit, window_s in (
+        (
+            "tickets",
+            [(e.account, e.at, e.ticket_id) for e in tickets],
+            t.weak_tickets,
+            t.tickets_window_s,
+        ),
+        (
+            "no_shows",
+            [(n.account, n.at, n.ticket_id) for n in events.no_shows if n.at <= now],
+            t.weak_no_shows,
+            t.no_show_window_s,
+        ),
+    ):
+        grouped: dict[str, list[tuple[float, str]]] = defaultdict(list)
+        for account, at, ticket in records:
+            grouped[account].append((at, f"ticket:{ticket}"))
+        for account, items in grouped.items():
+            items.sort()
+            lo, hi = _densest(items, window_s)
+            if hi - lo >= limit:
+                signs[account][name] = items[lo:hi]
+    flags = []
+    for account, held in signs.items():
+        if len(held) < t.weak_signs:
+            continue
+        run = sorted({item for items in held.values() for item in items})
+        flags.append(
+            _flag(
+                "weak_signs",
+                account,
+                run,
+                t.weak_signs,
+                t.longest_window_s,
+                count=len(held),
+                signs=sorted(held),
+            )
+        )
     return flags
 
 

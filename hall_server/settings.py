@@ -256,6 +256,13 @@ class Settings:
     #: Officer lines asking for money in a free civil-registry service within the window.
     signals_money_lines: int = 1
     signals_money_window_s: float = 30 * 86400.0
+    #: Weak signs (lower counts of the signals above, in their windows): an account
+    #: showing WEAK_SIGNS of them at once is flagged ``weak_signs``.
+    signals_weak_signs: int = 3
+    signals_weak_phone_accounts: int = 2
+    signals_weak_on_behalf_people: int = 3
+    signals_weak_tickets: int = 4
+    signals_weak_no_shows: int = 2
     #: Log as one JSON object per line.
     log_json: bool = False
     #: Log level name.
@@ -458,6 +465,11 @@ class Settings:
             raise InvalidInput("HALL_CLUSTER needs HALL_BUS_URL (Redis) and a PostgreSQL database")
         if self.environment == "production" and not self.secret_key:
             raise InvalidInput("HALL_SECRET_KEY is required when HALL_ENVIRONMENT=production")
+        if self.signals_scan_s < 0 or not self.signals_thresholds_valid:
+            raise InvalidInput(
+                "HALL_SIGNALS_SCAN_S must be 0 or more, the HALL_SIGNALS_* counts 1 or more"
+                " and their windows positive"
+            )
         self._check_trust()
 
     def _check_trust(self) -> None:
@@ -488,11 +500,6 @@ class Settings:
         return tuple(
             date.fromisoformat(d.strip()) for d in self.extra_holidays.split(",") if d.strip()
         )
-        if self.signals_scan_s < 0 or not self.signals_thresholds_valid:
-            raise InvalidInput(
-                "HALL_SIGNALS_SCAN_S must be 0 or more, the HALL_SIGNALS_* counts 1 or more"
-                " and their windows positive"
-            )
 
 
 def _check_ice_servers(raw: str) -> None:

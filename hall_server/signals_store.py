@@ -80,6 +80,11 @@ def thresholds_from(settings: Settings) -> Thresholds:
         no_show_window_s=settings.signals_no_show_window_s,
         money_lines=settings.signals_money_lines,
         money_window_s=settings.signals_money_window_s,
+        weak_signs=settings.signals_weak_signs,
+        weak_phone_accounts=settings.signals_weak_phone_accounts,
+        weak_on_behalf_people=settings.signals_weak_on_behalf_people,
+        weak_tickets=settings.signals_weak_tickets,
+        weak_no_shows=settings.signals_weak_no_shows,
     )
 
 

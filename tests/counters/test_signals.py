@@ -285,3 +285,67 @@ def test_flags_come_in_a_stable_order_of_kind_then_subject():
 def test_thresholds_below_one_are_refused():
     with pytest.raises(ValueError):
         Thresholds(no_shows=0)
+
+
+# ------------------------------------------------------------------ weak signs together
+
+WEAK = Thresholds()  # the defaults: each weak sign below its own signal's threshold
+
+
+def weak_account_events(account: str = "account:b") -> Events:
+    """One account with three weak signs: a phone shared with one other account, three
+    people filed for, four numbers in one day; each alone is below its own signal."""
+    days = [T0 + d * DAY_S for d in range(3)]
+    tickets = [
+        TicketTaken(f"t{i}", account, ("KTP-EL", "KK", "AKTA-LAHIR", "KK")[i], days[0] + i * 600)
+        for i in range(4)
+    ]
+    on_behalf = [OnBehalf(f"s{i}", account, f"person:{i}", days[i]) for i in range(3)]
+    filed = [
+        Filed("a1", account, "KK", "phone:p", days[1]),
+        Filed("a2", "account:other", "KTP-EL", "phone:p", days[2]),
+    ]
+    return Events(tickets=tickets, on_behalf=on_behalf, filed=filed)
+
+
+def test_an_account_with_several_weak_signs_at_once_is_flagged_with_all_their_evidence():
+    found = flags(weak_account_events(), WEAK)
+    assert kinds(found) == [("weak_signs", "account:b")]
+    [flag] = found
+    assert (flag.count, flag.threshold) == (3, 3)
+    assert flag.details["signs"] == ["on_behalf", "shared_phone", "tickets"]
+    for ref in ("ticket:t0", "ticket:t3", "session:s0", "session:s2", "application:a1"):
+        assert ref in flag.evidence
+    # The other account shares only the phone: one weak sign, no flag.
+    assert "account:other" not in {f.subject for f in found}
+
+
+def test_one_weak_sign_fewer_raises_nothing():
+    events = weak_account_events()
+    assert (
+        flags(
+            Events(tickets=events.tickets[:3], on_behalf=events.on_behalf, filed=events.filed), WEAK
+        )
+        == []
+    )
+
+
+def test_a_family_sharing_a_phone_is_not_flagged_by_the_weak_signs():
+    # Two parents give one phone; one files for two children, once more for one of them;
+    # a busy morning of three numbers; one missed call. Ordinary, all of it.
+    filed = [
+        Filed(f"a{i}", f"account:{i % 2}", "KK", "phone:home", T0 + i * DAY_S) for i in range(4)
+    ]
+    on_behalf = [
+        OnBehalf(f"s{i}", "account:0", person, T0 + i * DAY_S)
+        for i, person in enumerate(("person:kid1", "person:kid2", "person:kid1"))
+    ]
+    tickets = taken(3, account="account:0")
+    no_shows = [NoShow("t3-0-account:0", "account:0", "KTP-EL", T0 + 3600)]
+    events = Events(tickets=tickets, on_behalf=on_behalf, filed=filed, no_shows=no_shows)
+    assert flags(events, WEAK) == []
+
+
+def test_weak_sign_thresholds_below_one_are_refused():
+    with pytest.raises(ValueError):
+        Thresholds(weak_signs=0)

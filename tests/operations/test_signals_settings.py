@@ -15,10 +15,12 @@ def test_thresholds_come_from_the_environment() -> None:
             "HALL_SIGNALS_NO_SHOWS": "4",
             "HALL_SIGNALS_PHONE_ACCOUNTS": "5",
             "HALL_SIGNALS_SCAN_S": "0",
+            "HALL_SIGNALS_WEAK_SIGNS": "2",
         }
     )
     thresholds = thresholds_from(settings)
     assert (thresholds.no_shows, thresholds.phone_accounts) == (4, 5)
+    assert thresholds.weak_signs == 2
     assert settings.signals_scan_s == 0  # off
 
 
@@ -28,6 +30,7 @@ def test_thresholds_come_from_the_environment() -> None:
         {"HALL_SIGNALS_NO_SHOWS": "0"},
         {"HALL_SIGNALS_TICKETS_WINDOW_S": "0"},
         {"HALL_SIGNALS_SCAN_S": "-1"},
+        {"HALL_SIGNALS_WEAK_SIGNS": "0"},
     ],
 )
 def test_values_that_cannot_work_are_refused_by_name(env: dict[str, str]) -> None:

@@ -52,6 +52,10 @@ export const ST: Table = {
   kind_tickets_address: { id: "Banyak nomor dari satu alamat jaringan", en: "Many numbers from one network address" },
   kind_shared_phone: { id: "Satu nomor HP di banyak permohonan", en: "One phone on many applications" },
   kind_no_shows: { id: "Berulang kali tidak hadir", en: "Repeated no-shows" },
+  kind_weak_signs: {
+    id: "Beberapa tanda lemah pada satu akun",
+    en: "Several weak signs on one account",
+  },
   kind_officer_money_talk: {
     id: "Petugas menyebut uang di layanan gratis",
     en: "Officer talks money in a free service",
