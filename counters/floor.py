@@ -400,6 +400,12 @@ class Floor:
             channel = self._channels.get(session.session_id)
             if channel is not None:
                 self.seat.add_to_channel(channel, avatar_id)
+            staff = self._officers.get(session.counter_id)
+            offered = session.session_id in self._calls_offered
+            if not session.by_bot and staff is not None and not offered:
+                # After a restart or a failover the officer may be back first:
+                # the call is offered again now that both are here.
+                self._offer_call(session, staff)
             self._send(avatar_id, self._session_json(session, for_staff=False))
 
     # ------------------------------------------------------------- officers

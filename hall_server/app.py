@@ -189,6 +189,9 @@ def create_app(settings: Settings) -> FastAPI:
                 spec, settings, bus=bus, metrics=metrics, journal=journal, restore=entries
             )
             runtimes[hall_id] = runtime
+            # Calls reach this hall's people (halls come and go with their leases, so
+            # the call manager is told here, not once at start-up).
+            calls.manager.attach_hall(runtime.hall, runtime.flush)
             if settings.cluster:
                 runtime.on_attach = functools.partial(save_soon, hall_id)
             await runtime.start()

@@ -49,7 +49,7 @@ def start_calls(
     metrics: Metrics,
     runtimes: dict[str, HallRuntime],
 ) -> Calls:
-    """One call manager for the process, told about every hall with counters."""
+    """One call manager for the process; each hall is attached when this node starts it."""
     store = CallStore(sessions, settings.recording_retention_s)
     manager = CallManager(call_settings(settings), store)
     for runtime in runtimes.values():
