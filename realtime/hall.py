@@ -198,11 +198,10 @@ class Hall:
         self.cell = np.full(cap, -1, dtype=np.int64)
         self.dirty = np.zeros(cap, dtype=np.bool_)
         self.last_move_at = np.zeros(cap)
-        self.pending = np.zeros(cap, dtype=np.bool_)
-        self.pending_pos = np.zeros((cap, 2))
-        self.pending_yaw = np.zeros(cap)
-        self.pending_anim = np.zeros(cap, dtype=np.uint8)
-        self.pending_seq = np.zeros(cap, dtype=np.int64)
+        # The latest proposal of each avatar since the last tick, by slot: a dict entry
+        # per move is several times cheaper than five numpy item writes, and moves
+        # arrive 20 times a second per client; the tick turns them into arrays at once.
+        self._proposals: dict[int, tuple[float, float, float, int, int]] = {}
         self._free: list[int] = list(range(cap - 1, -1, -1))
         self._freed_this_tick: list[int] = []
         self._avatars: dict[int, _Avatar] = {}  # by slot
@@ -271,7 +270,7 @@ class Hall:
         self.body[slot] = has_body
         self.dirty[slot] = False
         self._changed_tick[slot] = _NEVER
-        self.pending[slot] = False
+        self._proposals.pop(slot, None)
         self.last_move_at[slot] = now
         cell = int(self.grid.cells_of(self.pos[slot : slot + 1])[0])
         self.cell[slot] = cell
@@ -387,7 +386,7 @@ class Hall:
         av.detached_at = now
         self.flags[slot] |= np.uint8(Flag.IDLE)
         self.dirty[slot] = True
-        self.pending[slot] = False
+        self._proposals.pop(slot, None)
         av.view, av.near = _NO_SLOTS, _NO_FLAGS
         self._stale.discard(slot)
         self._control.pop(avatar_id, None)
@@ -408,11 +407,7 @@ class Hall:
         slot = self._slot(avatar_id)
         if not self.body[slot]:
             raise Forbidden("spectators have no body to move; they see the whole hall")
-        self.pending[slot] = True
-        self.pending_pos[slot] = (fx, fy)
-        self.pending_yaw[slot] = fyaw
-        self.pending_anim[slot] = _ANIMS[anim]
-        self.pending_seq[slot] = seq
+        self._proposals[slot] = (fx, fy, fyaw, _ANIMS[anim], seq)
 
     def chat(self, avatar_id: int, channel: str, text: object, *, now: float) -> ChatEvent:
         """Check a chat line; the caller publishes the event, then :meth:`deliver_chat`."""
@@ -1040,11 +1035,6 @@ class Hall:
             "cell",
             "dirty",
             "last_move_at",
-            "pending",
-            "pending_pos",
-            "pending_yaw",
-            "pending_anim",
-            "pending_seq",
             "_changed_tick",
             "_chosen_tick",
         ):
@@ -1124,7 +1114,7 @@ class Hall:
         self.active[slot] = False
         self.attached[slot] = False
         self.body[slot] = False
-        self.pending[slot] = False
+        self._proposals.pop(slot, None)
         self.dirty[slot] = False
         self.cell[slot] = -1
         # The slot's id stays readable until the tick has sent the "left" events.
@@ -1143,21 +1133,23 @@ class Hall:
         return expired
 
     def _apply_moves(self, now: float) -> tuple[int, int]:
-        idx = np.flatnonzero(self.pending & self.active)
-        if len(idx) == 0:
+        proposals, self._proposals = self._proposals, {}
+        if not proposals:
             return 0, 0
-        self.pending[idx] = False
+        # only avatars still in the hall have proposals (leaving drops them)
+        idx = np.fromiter(proposals, dtype=np.int64, count=len(proposals))
+        values = np.array(list(proposals.values()), dtype=np.float64)  # x, y, yaw, anim, seq
         ok = accept_steps(
             self.floor,
             self.rules.move,
             self.pos[idx],
-            self.pending_pos[idx],
+            values[:, :2],
             now - self.last_move_at[idx],
         )
         good = idx[ok]
-        self.pos[good] = self.pending_pos[good]
-        self.yaw[good] = self.pending_yaw[good]
-        self.anim[good] = self.pending_anim[good]
+        self.pos[good] = values[ok, :2]
+        self.yaw[good] = values[ok, 2]
+        self.anim[good] = values[ok, 3].astype(np.uint8)
         self.last_move_at[good] = now
         self.dirty[good] = True
         bad = idx[~ok]
@@ -1168,7 +1160,7 @@ class Hall:
                 _dumps(
                     {
                         "type": "correction",
-                        "seq": int(self.pending_seq[slot]),
+                        "seq": proposals[slot][4],
                         **self._state_json(slot),
                     }
                 ),
