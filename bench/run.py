@@ -732,7 +732,7 @@ ROWS: list[tuple[str, tuple[str, ...], int]] = [
     ("avatars in view, mean", ("clients", "avatars_in_view", "mean"), 1),
     ("avatars in view, p99", ("clients", "avatars_in_view", "p99"), 0),
     ("corrections per 1,000 moves", ("clients", "corrections_per_1000_moves"), 2),
-    ("moves sent per client per s (plan 10)", ("clients", "moves_sent_per_s", "mean"), 1),
+    ("moves sent per client per s (plan: --move-hz)", ("clients", "moves_sent_per_s", "mean"), 1),
     ("server CPU %", ("server_figures", "cpu_percent"), 0),
     ("server core: idle %", ("server_figures", "server_core", "idle"), 0),
     ("server core: softirq + steal %", ("server_figures", "server_core", "irq_steal"), 0),

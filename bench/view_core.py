@@ -74,6 +74,7 @@ def measure(
     heading = rng.uniform(0, 2 * np.pi, avatars)
     step = 1.4 / 20.0
     durations, cpu, sent, now = [], [], 0, 0.0
+    sent_frames = 0
     warm = ticks // 4
     for t in range(ticks):
         now += 0.05
@@ -88,8 +89,9 @@ def measure(
         cpu.append(time.thread_time() - started_cpu)
         control = hall.drain_control()
         if t >= warm:
-            sent += sum(len(f) for f in result.frames.values())
-            sent += sum(len(m) for texts in control.values() for m in texts)
+            framed = sum(len(f) for f in result.frames.values())
+            sent_frames += framed
+            sent += framed + sum(len(m) for texts in control.values() for m in texts)
     ms = np.array(durations[warm:]) * 1000
     cpu_ms = np.array(cpu[warm:]) * 1000  # not stretched by other processes on the cores
     window_s = (ticks - warm) * 0.05
@@ -104,6 +106,7 @@ def measure(
         "tick_cpu_ms_p10": round(float(np.percentile(cpu_ms, 10)), 1),
         "tick_cpu_ms_mean": round(float(np.mean(cpu_ms)), 1),
         "payload_bytes_per_client_s": round(sent / window_s / avatars),
+        "frame_bytes_per_client_s": round(sent_frames / window_s / avatars),
         "avatars_in_view_mean": round(
             float(np.mean([len(hall.visible_ids(a)) - 1 for a in ids[:300]])), 1
         ),
