@@ -74,6 +74,10 @@ from scenes.model import Counter, heading
 
 BOT_POLICIES = ("always", "off_hours", "never")
 STAFF_ROLES = frozenset({"officer", "supervisor"})
+#: How long the ``session_ended`` of a finished service (with its survey token) waits
+#: for a citizen whose connection was down when it ended, and how many wait at most.
+UNSENT_ENDED_KEEP_S = 24 * 3600.0
+UNSENT_ENDED_MAX = 10_000
 #: Outcomes of a finished service, after which the citizen is offered the SKM survey.
 SURVEYED_OUTCOMES = frozenset({"served", "filed", "referred", "rejected"})
 #: Largest magnitude accepted for a time in a message: far beyond any real date,
@@ -154,6 +158,10 @@ class Floor:
         self._on_behalf_counts: dict[str, int] = {}
         #: counters a supervisor closed: no bot staffs them until one is opened again
         self._held: set[str] = set()
+        #: citizen -> (``session_ended`` with its survey token, kept until): the service
+        #: finished while the citizen's connection was down, so they get it when they
+        #: are back (:meth:`entered`) instead of losing the survey
+        self._unsent_ended: dict[str, tuple[Message, float]] = {}
         self.lanes = Lanes(counters, catalogue.codes)
         self.demo = (
             DemoCitizens(
@@ -407,6 +415,9 @@ class Floor:
                 # the call is offered again now that both are here.
                 self._offer_call(session, staff)
             self._send(avatar_id, self._session_json(session, for_staff=False))
+        unsent = self._unsent_ended.pop(ident.subject, None)
+        if unsent is not None and unsent[1] > now:
+            self._send(avatar_id, unsent[0])
 
     # ------------------------------------------------------------- officers
 
@@ -800,11 +811,23 @@ class Floor:
         if channel is not None:
             self.seat.close_channel(channel)
         citizen = self.seat.avatar_of(session.citizen_ref)
-        if citizen is not None:
-            self._send(citizen, self._ended_for_citizen(session))
+        ended = self._ended_for_citizen(session)
+        if citizen is not None and self.seat.connected(citizen):
+            self._send(citizen, ended)
+        elif "survey_token" in ended:
+            self._keep_unsent(session.citizen_ref, ended, session.ended_at or session.started_at)
         staff = self._officers.get(session.counter_id)
         if staff is not None and staff != citizen:
             self._send(staff, views.session_ended(session))
+
+    def _keep_unsent(self, citizen_ref: str, ended: Message, now: float) -> None:
+        """Keep a ``session_ended`` the citizen could not get (bounded in time and count;
+        only the latest per citizen: one survey waits, the newest)."""
+        kept = self._unsent_ended
+        kept.pop(citizen_ref, None)
+        kept[citizen_ref] = (ended, now + UNSENT_ENDED_KEEP_S)
+        while len(kept) > UNSENT_ENDED_MAX:  # the oldest first: a dict keeps insertion order
+            del kept[next(iter(kept))]
 
     def _ended_for_citizen(self, session: CounterSession) -> Message:
         """``session_ended``, with the survey's one-time token when the service finished

@@ -177,6 +177,8 @@ def session_ended(s: CounterSession) -> Json:
     return {
         "type": "session_ended",
         "session_id": s.session_id,
+        "service": s.service,
+        "counter_id": s.counter_id,
         "outcome": s.outcome,
         "reason": s.reason,
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import random
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,7 @@ from avatars.model import Appearance, Identity, Role
 from avatars.movement import MoveRules
 from counters.bot import BotClerk
 from counters.catalogue import load_catalogue
+from counters.desk import CounterSession
 from counters.floor import Floor, FloorPolicy
 from counters.ports import Batch, CallClosed, CallOpened, CallStaffChanged
 from hall_server.counters_setup import queue_rules
@@ -43,6 +45,7 @@ class World:
         seed: int = 7,
         sims: int = 0,
         on_behalf: dict[str, int] | None = None,
+        survey: Callable[[CounterSession], str | None] | None = None,
         **policy: Any,
     ):
         self.now = T0
@@ -69,6 +72,7 @@ class World:
             new_id=lambda: next(ids),
             new_tracking_code=lambda: next(codes),
             walkers=self.walkers,
+            survey=survey,
         )
         self.batches: list[Batch] = []
         self.floor.restore([], [], [], on_behalf=on_behalf, now=self.now)

@@ -180,3 +180,36 @@ async def test_an_officer_finishing_offers_the_citizen_the_survey_not_the_office
         assert officer_group["ikm"] is None and officer_group["withheld"] is True
         await citizen.close()
         await officer.close()
+
+
+async def test_a_citizen_whose_connection_was_down_when_the_service_ended_gets_the_survey_back(
+    tmp_path: Path,
+):
+    async with running_server(
+        tmp_path / "data", max_speed_m_s=20.0, counter_bots="never"
+    ) as server:
+        officer = await server.join(HALL, await server.staff_token("petugas1"))
+        await officer.send(type="counter_open", counter_id="D1")
+        await officer.next("counter_state")
+        token = await server.guest_token("Siti")
+        citizen = await server.join(HALL, token)
+        resume = citizen.welcome["resume_token"]
+        await citizen.send(type="ticket_take", service="KTP-EL")
+        await officer.send(type="call_next", counter_id="D1")
+        called = await citizen.next("called")
+        await citizen.walk_to(tuple(called["counter"]["position"]))
+        session = await citizen.next("counter_session")
+        await citizen.close()  # the connection drops: no leave, the avatar waits to resume
+        await officer.send(type="finish", counter_id="D1", outcome="served")
+        await officer.next("session_ended")
+        back = await server.join(HALL, token, resume_token=resume)
+        assert back.welcome["resumed"] is True
+        ended = await back.next("session_ended")
+        assert ended["session_id"] == session["session_id"]
+        assert ended["service"] == "KTP-EL" and ended["counter_id"] == "D1"
+        r = await server.http.post(
+            "/api/v1/survey/responses", json={"token": ended["survey_token"], "answers": ALL_FOUR}
+        )
+        assert r.status_code == 201
+        await back.close()
+        await officer.close()

@@ -322,6 +322,10 @@ function receive(msg: ServerMessage): void {
         sessionOutcome.value = msg.outcome;
         session.value = null;
         invite.value = null;
+      } else if (msg.survey_token) {
+        // The service finished while this device was away (a dropped connection, a
+        // reload): the hall kept the survey for when we came back (protocol 16.1).
+        offerSurvey(msg.survey_token, msg.service ?? null, msg.counter_id ?? null);
       }
       break;
     case "chat":

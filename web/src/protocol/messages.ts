@@ -158,6 +158,10 @@ export interface ApplicationFiled {
 export interface SessionEnded {
   type: "session_ended";
   session_id: string;
+  /** The service and counter of the session (1.1), so that a client that came back
+   * after the session ended can still show what the survey is about. */
+  service?: string;
+  counter_id?: string;
   outcome: string;
   reason: string;
   /** After a finished service, to the citizen only: answers the SKM survey once (protocol 16.1). */
