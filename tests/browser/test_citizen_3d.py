@@ -268,12 +268,18 @@ async def test_vr_with_an_emulated_headset_teleports_to_the_kiosk_and_takes_a_nu
             arg=list(spot),
             timeout=30_000,
         )
-        # Point at the kiosk's "take a number" button and press: the ticket arrives.
+        # Point at the kiosk's "take a number" button and press: its menu of services opens.
         await aim_at_button(page)
         await trigger(page)
+        await page.wait_for_function("hallDebug3d.button('service:KK') !== null", timeout=10_000)
+        # Point at "Kartu Keluarga" and press: the number is for KK (group B), not the first
+        # service of the catalogue (KTP-el, group A), which was all the kiosk offered before.
+        await aim_at_button(page, "service:KK")
+        await trigger(page)
         await expect(page.get_by_test_id("ticket-number")).to_have_text(
-            re.compile(r"^[A-Z]-\d{3}$"), timeout=20_000
+            re.compile(r"^B-\d{3}$"), timeout=20_000
         )
+        assert await page.evaluate("hallDebug3d.button('service:KK')") is None  # menu closed
         assert errors == []
         await browser.close()
 
@@ -331,11 +337,11 @@ async def aim(page: Any, me: list[float], spot: tuple[float, float]) -> None:
     await set_hand(page, yaw, pitch_for(math.hypot(dx, dz), HAND[1]))
 
 
-async def aim_at_button(page: Any) -> None:
+async def aim_at_button(page: Any, name: str = "take-number") -> None:
     # The rig stands where the teleport put it (the avatar walks after it).
     x, y, heading_deg = await page.evaluate("[...hallDebug3d.rig(), hallDebug3d.heading()]")
     heading = math.radians(heading_deg)
-    button = await page.evaluate("hallDebug3d.button()")
+    button = await page.evaluate("name => hallDebug3d.button(name)", name)
     hx = x + HAND[0] * math.cos(heading) + HAND[2] * math.sin(heading)
     hz = -y - HAND[0] * math.sin(heading) + HAND[2] * math.cos(heading)
     dx, dy, dz = button[0] - hx, button[1] - HAND[1], button[2] - hz

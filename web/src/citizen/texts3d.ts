@@ -16,6 +16,7 @@ export const T3: Table = {
   turn_right: { id: "Menoleh ke kanan", en: "Turn right" },
   enter_vr: { id: "Masuk VR", en: "Enter VR" },
   take_number_button: { id: "Ambil nomor", en: "Take a number" },
+  kiosk_close: { id: "Tutup", en: "Close" },
   call_accept_recorded: { id: "Terima panggilan (direkam)", en: "Accept the call (recorded)" },
   call_accept_unrecorded: { id: "Terima tanpa rekaman", en: "Accept without recording" },
   board_title: { id: "Sedang dilayani", en: "Now serving" },

@@ -12,10 +12,12 @@ import {
   Color,
   DirectionalLight,
   Fog,
+  Group,
   HemisphereLight,
   InstancedMesh,
   Matrix4,
   Mesh,
+  MeshBasicMaterial,
   MeshLambertMaterial,
   Object3D,
   PerspectiveCamera,
@@ -53,10 +55,14 @@ import { Crowd, nearest, partsOf, type Drawn } from "./crowd";
 import { Interpolator } from "./interpolate";
 import { facing, planToWorld, stickToPlan, worldToPlan, yawToRotationY } from "./mapping";
 import { materialCount, model } from "./models";
-import { BoardScreen, buttonPlane, Label } from "./signs";
+import { BoardScreen, buttonPlane, menuButton, Label } from "./signs";
 import { tourPose } from "./tour";
 import { startXr, xrSupported, type XrHandle } from "./xr";
 
+
+/** A kiosk's menu of services: columns, and the size of a cell (width, height), metres. */
+const MENU_COLUMNS = 3;
+const MENU_CELL_M: [number, number] = [0.4, 0.14];
 export interface Options {
   tour: boolean;
   /** Test builds: keep the drawing buffer (pixels can be read) and allow a synthetic crowd. */
@@ -199,6 +205,8 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
       redrawBoard();
     }
     // "Take a number" on each kiosk: a button a click or a VR controller's ray presses.
+    // It opens the kiosk's menu of services above it (in VR there is no DOM panel to
+    // choose from); pressing a service takes the number for it.
     for (const asset of (sc.assets ?? []).filter((a) => a.url.includes("ticket-kiosk"))) {
       const button = buttonPlane(translate(T3, "take_number_button"), 0.7);
       const [fx, fz] = facing(asset.yaw);
@@ -206,9 +214,65 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
       button.position.set(x + fx * 0.45, 1.45, z + fz * 0.45);
       button.rotation.y = yawToRotationY(asset.yaw) + Math.PI;
       button.name = "take-number";
-      button.userData.press = () => void takeNumber();
-      w.add(button);
+      const menu = new Group();
+      menu.name = "kiosk-menu";
+      menu.position.copy(button.position);
+      menu.rotation.copy(button.rotation);
+      menu.visible = false;
+      menu.userData.kioskButton = button;
+      button.userData.press = () => toggleMenu(menu);
+      w.add(button, menu);
       pickables.push(button);
+    }
+  }
+
+  /** Show a kiosk's menu, built from the catalogue as it is now (its language, its
+   * services), or hide it; one menu open at a time. */
+  function toggleMenu(menu: Group): void {
+    const open = !menu.visible;
+    for (const other of world.children) if (other instanceof Group && other.name === "kiosk-menu") closeMenu(other);
+    if (!open) return;
+    // In place of the kiosk's button, at the height of a hand: the services in a grid
+    // of three columns, filled row by row, "close" after them (a headset's view of a
+    // kiosk 0.9 m away is about 1.4 m wide and 0.9 m high: all of it stays in view).
+    const cells: [string, string, () => void][] = services.value.map((service) => [
+      `service:${service.code}`,
+      service.name,
+      () => {
+        closeMenu(menu);
+        void takeNumber(service.code);
+      },
+    ]);
+    cells.push(["kiosk-close", translate(T3, "kiosk_close"), () => closeMenu(menu)]);
+    const rows = Math.ceil(cells.length / MENU_COLUMNS);
+    cells.forEach(([name, text, press], i) => {
+      const b = menuButton(text, MENU_CELL_M[0], MENU_CELL_M[1]);
+      const column = i % MENU_COLUMNS;
+      const row = Math.floor(i / MENU_COLUMNS);
+      b.position.set(
+        (column - (MENU_COLUMNS - 1) / 2) * (MENU_CELL_M[0] + 0.03),
+        0.08 + ((rows - 1) / 2 - row) * (MENU_CELL_M[1] + 0.03),
+        0,
+      );
+      b.name = name;
+      b.userData.press = press;
+      menu.add(b);
+      pickables.push(b);
+    });
+    (menu.userData.kioskButton as Mesh).visible = false;
+    menu.visible = true;
+  }
+
+  /** Hide a kiosk's menu; its buttons leave the world and what a ray can press. */
+  function closeMenu(menu: Group): void {
+    menu.visible = false;
+    (menu.userData.kioskButton as Mesh).visible = true;
+    for (const old of [...menu.children] as Mesh[]) {
+      pickables.splice(pickables.indexOf(old), 1);
+      menu.remove(old);
+      (old.material as MeshBasicMaterial).map?.dispose();
+      (old.material as MeshBasicMaterial).dispose();
+      old.geometry.dispose();
     }
   }
 
@@ -330,12 +394,11 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
   canvas.addEventListener("keyup", keyUp);
   canvas.addEventListener("blur", blur);
 
-  async function takeNumber(): Promise<void> {
+  async function takeNumber(service: string): Promise<void> {
     const c = conn();
-    const service = services.value[0];
-    if (!c || !service) return;
+    if (!c) return;
     try {
-      await c.request({ type: "ticket_take", service: service.code, priority: "regular" });
+      await c.request({ type: "ticket_take", service, priority: "regular" });
     } catch {
       /* the overlay shows the refusal (store.complain for the DOM path); nothing to draw here */
     }
@@ -655,9 +718,10 @@ export function mountHall3d(container: HTMLElement, options: Options): Hall3d {
     landing: () => xr?.landing() ?? [],
     rig: (): [number, number] =>
       renderer.xr.isPresenting ? worldToPlan(rig.position.x, rig.position.z) : (myPosition() ?? [0, 0]),
-    /** The first kiosk button's world position (x, y, z). */
-    button: (): [number, number, number] | null => {
-      const b = pickables.find((p) => p.name === "take-number");
+    /** The world position (x, y, z) of the first kiosk's button, or of a service's
+     * button in an open kiosk menu (`name` "service:KK"). */
+    button: (name = "take-number"): [number, number, number] | null => {
+      const b = pickables.find((p) => p.name === name && p.visible && (p.parent?.visible ?? true));
       if (!b) return null;
       const v = new Vector3();
       b.getWorldPosition(v);

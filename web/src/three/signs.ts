@@ -82,6 +82,54 @@ export function buttonPlane(text: string, width: number): Mesh {
   return new Mesh(new PlaneGeometry(width, height), new MeshBasicMaterial({ map: texture, side: DoubleSide }));
 }
 
+/** A menu button of a fixed size (the kiosk's services): every button of a menu is
+ * the same size whatever its text, which goes on up to three lines and shrinks to fit. */
+export function menuButton(text: string, width: number, height: number): Mesh {
+  const canvas = document.createElement("canvas");
+  canvas.height = 96;
+  canvas.width = Math.round((96 * width) / height);
+  const ctx = canvas.getContext("2d") as CanvasRenderingContext2D;
+  ctx.fillStyle = "#0b6e4f";
+  ctx.beginPath();
+  ctx.roundRect(0, 0, canvas.width, canvas.height, 18);
+  ctx.fill();
+  const room = canvas.width - 28;
+  const fit = (lines: string[], largest: number): number => {
+    ctx.font = `700 ${largest}px system-ui, sans-serif`;
+    const widest = Math.max(...lines.map((l) => ctx.measureText(l).width));
+    return Math.max(12, Math.min(largest, Math.floor((largest * room) / widest)));
+  };
+  // one, two or three lines, whichever lets the text be largest
+  const words = text.split(" ");
+  let lines = [text];
+  let size = fit(lines, 46);
+  for (let k = 2; k <= Math.min(3, words.length); k++) {
+    const target = text.length / k;
+    const split: string[] = [];
+    let line = "";
+    for (const word of words) {
+      if (line && line.length + 1 + word.length > target && split.length < k - 1) {
+        split.push(line);
+        line = word;
+      } else line = line ? `${line} ${word}` : word;
+    }
+    split.push(line);
+    const s = fit(split, Math.floor(canvas.height / (k * 1.2)));
+    if (s > size) [lines, size] = [split, s];
+  }
+  ctx.font = `700 ${size}px system-ui, sans-serif`;
+  ctx.fillStyle = "#fff";
+  ctx.textAlign = "center";
+  ctx.textBaseline = "middle";
+  const step = size * 1.15;
+  lines.forEach((line, i) => {
+    ctx.fillText(line, canvas.width / 2, canvas.height / 2 + (i - (lines.length - 1) / 2) * step + 2, room);
+  });
+  const texture = new CanvasTexture(canvas);
+  texture.colorSpace = SRGBColorSpace;
+  return new Mesh(new PlaneGeometry(width, height), new MeshBasicMaterial({ map: texture, side: DoubleSide }));
+}
+
 /** The "now serving" screen: a plane with a canvas texture redrawn when the board changes. */
 export class BoardScreen {
   readonly mesh: Mesh;
