@@ -34,6 +34,13 @@ async def test_a_supervisor_sees_the_counters_opens_and_closes_one_and_announces
         await citizen.next("ticket")
 
         page = await new_page(browser, LAPTOP, errors)
+        kpi_requests: list[str] = []
+        page.on(
+            "request",
+            lambda r: kpi_requests.append(r.url) if r.url.split("?")[0].endswith("/kpi") else None,
+        )
+        feeds: list[str] = []
+        page.on("websocket", lambda ws: feeds.append(ws.url) if ws.url.endswith("/kpi") else None)
         await page.goto(server.base + "/supervisor")
         await page.wait_for_selector("#signin")
         assert await page.locator("#counter-table").count() == 0
@@ -51,6 +58,17 @@ async def test_a_supervisor_sees_the_counters_opens_and_closes_one_and_announces
         await page.wait_for_function(
             "document.querySelector('#services tr[data-service=KTP-EL] td')?.textContent === '1'"
         )
+        # The figures are pushed by the live feed: another number shows without a poll.
+        assert feeds and feeds[0].endswith(f"/ws/v1/halls/{HALL}/kpi")
+        polled = len(kpi_requests)
+        other = await server.join(HALL, await server.guest_token("Budi"))
+        await other.send(type="ticket_take", service="KK")
+        await other.next("ticket")
+        await page.wait_for_function(
+            "document.querySelector('#hall-tiles [data-kpi=waiting_now] dd')?.textContent === '2'"
+        )
+        assert len(kpi_requests) == polled
+        await other.close()
         async with page.expect_download() as download:
             await page.click("#csv")
         assert (await download.value).suggested_filename.startswith(f"kpi-{HALL}-")

@@ -1,6 +1,7 @@
-// The supervisor dashboard's state: the KPIs (polled through kpi.ts), the
-// counters and queues live over the hall socket (a supervisor may act at any
-// counter), announcements and dead letters over REST.
+// The supervisor dashboard's state: the KPIs pushed by the live feed (kpiFeed.ts;
+// polled through kpi.ts only while the feed is down), the counters and queues
+// live over the hall socket (a supervisor may act at any counter), announcements
+// and dead letters over REST.
 
 import { signal } from "@preact/signals";
 import { HallConnection, RequestError, type ConnectionStatus } from "../protocol/connection";
@@ -11,6 +12,7 @@ import { pick, translate } from "../shared/i18n";
 import { StaffSession } from "../staff/auth";
 import { S } from "../staff/texts";
 import { fetchKpi, type Kpi } from "./kpi";
+import { followKpi, type KpiFeed } from "./kpiFeed";
 
 export interface DeadLetter {
   application_id: string;
@@ -32,6 +34,7 @@ export const dead = signal<DeadLetter[]>([]);
 export const toast = signal<string | null>(null);
 
 let connection: HallConnection | null = null;
+let feed: KpiFeed | null = null;
 let timer: ReturnType<typeof setInterval> | null = null;
 
 export function say(text: Bilingual | string): void {
@@ -68,14 +71,31 @@ export function connect(): void {
     },
   });
   connection.connect();
+  startFeed(info.id);
   if (timer) clearInterval(timer);
   timer = setInterval(() => void refresh(), POLL_MS);
   void refresh();
 }
 
+function startFeed(hallId: string): void {
+  feed?.stop();
+  const token = staff.token;
+  feed = followKpi(
+    hallId,
+    () => staff.token,
+    (figures) => {
+      if (staff.token === token) kpi.value = figures;
+    },
+    (code) => {
+      if (code === 4001) staff.lapse(); // the REST poll shows the rest until sign-in
+    },
+  );
+}
+
 export function resumeAfterSignIn(): void {
   if (connection && connection.status !== "closed") {
     if (!connection.isOpen) connection.retryNow();
+    if (hall.value) startFeed(hall.value.id); // with the new token
   } else connect();
   void refresh();
 }
@@ -83,6 +103,8 @@ export function resumeAfterSignIn(): void {
 export function signOut(): void {
   connection?.leave();
   connection = null;
+  feed?.stop();
+  feed = null;
   if (timer) clearInterval(timer);
   staff.signOut();
   kpi.value = undefined;
@@ -116,11 +138,13 @@ export async function refresh(): Promise<void> {
   const token = staff.token;
   if (!info || !token || staff.expired.value) return;
   void refreshQueues();
-  try {
-    const figures = await fetchKpi(info.id, token);
-    if (staff.token === token) kpi.value = figures;
-  } catch (err) {
-    complain(err);
+  if (!feed?.live()) {
+    try {
+      const figures = await fetchKpi(info.id, token);
+      if (staff.token === token) kpi.value = figures;
+    } catch (err) {
+      complain(err);
+    }
   }
   try {
     dead.value = await api<DeadLetter[]>(`/api/v1/halls/${encodeURIComponent(info.id)}/dead-letters`, { token });
