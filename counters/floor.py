@@ -480,8 +480,11 @@ class Floor:
         elif name == "finish":
             self._finish(counter_id, actor, msg.get("outcome"), msg.get("reason"), now)
         elif name == "submit":
+            # checked here: filing goes through the desk, which knows no staffing
+            self._require_staff(counter_id, actor)
             self._submit(counter_id, actor.ref, now, by=avatar_id)
         elif name == "documents_shown":
+            self._require_staff(counter_id, actor)
             session = self._session_at(counter_id)
             self.desk.show(session.session_id, actor.ref, _ids(msg, "requirements"), now)
             self._tell_session(session)
