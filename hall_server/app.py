@@ -600,6 +600,25 @@ def _install_error_handlers(app: FastAPI) -> None:
         error = {"code": "bad_request", "message": message, "text": text_for("bad_request")}
         return JSONResponse({"error": error}, status_code=422)
 
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> JSONResponse:
+        # A defect, not the client's fault: the documented body, counted, and logged
+        # once with the route's template (never the URL: it may carry a code or a NIK).
+        route = request.scope.get("route")
+        log.error(
+            "unexpected error in %s %s",
+            request.method,
+            getattr(route, "path", "?"),
+            exc_info=(type(exc), exc, exc.__traceback__),
+        )
+        _count_error(request, "internal")
+        error = {
+            "code": "internal",
+            "message": "internal error; it was logged",
+            "text": text_for("internal"),
+        }
+        return JSONResponse({"error": error}, status_code=500)
+
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         # Routing's own answers (no such path, wrong method) in the same shape as ours.

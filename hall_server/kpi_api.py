@@ -34,8 +34,18 @@ READERS = ("supervisor", "admin")
 FEED_MIN_S = 1.0
 FEED_REFRESH_S = 5.0
 
+#: The days the figures can be asked for: the hall's own years (a day near the ends of
+#: the calendar would overflow when its bounds are worked out).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2099, 12, 31)
+
 DayParam = Annotated[
-    date | None, Query(description="Local day, YYYY-MM-DD (default: today in HALL_TIMEZONE)")
+    date | None,
+    Query(
+        description="Local day, YYYY-MM-DD, 2000-01-01 to 2099-12-31 "
+        "(default: today in HALL_TIMEZONE)",
+        ge=FIRST_DAY,
+        le=LAST_DAY,
+    ),
 ]
 
 

@@ -42,11 +42,16 @@ from hall_server.errors import Conflict, InvalidInput, NotFound
 from hall_server.localtime import hall_zone
 from hall_server.trust_setup import Trust
 
-_PERIOD = re.compile(r"^\d{4}(-(0[1-9]|1[0-2]))?$")
+#: A year from 2000 to 2099, or a month of one: the hall's own years (and no year
+#: whose bounds overflow datetime once moved to UTC).
+_PERIOD = re.compile(r"^20\d{2}(-(0[1-9]|1[0-2]))?$")
 
 PeriodParam = Annotated[
     str | None,
-    Query(description="YYYY (a year) or YYYY-MM (a month), in HALL_TIMEZONE; default: this year"),
+    Query(
+        description="YYYY (a year, 2000-2099) or YYYY-MM (a month), in HALL_TIMEZONE; "
+        "default: this year"
+    ),
 ]
 
 
@@ -138,7 +143,7 @@ async def _ikm(request: Request, hall_id: str, period: str | None) -> dict[str, 
     if period is None:
         period = datetime.now(UTC).astimezone(hall_zone(settings)).strftime("%Y")
     if not _PERIOD.match(period):
-        raise InvalidInput("period must be YYYY or YYYY-MM", code="bad_value")
+        raise InvalidInput("period must be YYYY or YYYY-MM, from 2000 to 2099", code="bad_value")
     start, end = _period_bounds(period, request)
     async with request.app.state.sessions() as db:
         rows = (

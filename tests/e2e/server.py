@@ -5,13 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from hall_server.app import create_app
 from hall_server.listen import listening_socket
@@ -125,12 +126,17 @@ async def running_server(
     *,
     port: int = 0,
     uvicorn_options: dict[str, Any] | None = None,
+    prepare: Callable[[FastAPI], None] | None = None,
     **overrides: Any,
 ) -> AsyncIterator[RunningServer]:
+    """``prepare``: called with the app before it serves (a test may add a route)."""
     settings = Settings.from_env({}, data_dir=data_dir, **overrides)
     sock = listening_socket("127.0.0.1", port, settings.send_buffer_bytes)
     port = sock.getsockname()[1]
-    config = uvicorn_config(create_app(settings), settings, **(uvicorn_options or {}))
+    app = create_app(settings)
+    if prepare is not None:
+        prepare(app)
+    config = uvicorn_config(app, settings, **(uvicorn_options or {}))
     server = uvicorn.Server(config)
     task = asyncio.create_task(server.serve(sockets=[sock]))
     try:
