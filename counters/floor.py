@@ -1165,7 +1165,12 @@ class Floor:
             for_staff=for_staff,
             verified=session.verified,
             on_behalf_filings=self._on_behalf_counts.get(session.citizen_ref, 0),
+            citizen_name=self._display_name(session.citizen_ref) if for_staff else None,
         )
+
+    def _display_name(self, citizen_ref: str) -> str | None:
+        avatar = self.seat.avatar_of(citizen_ref)
+        return None if avatar is None else self.seat.identity_of(avatar).display_name
 
     def _send(self, avatar_id: int, message: dict[str, Any]) -> None:
         self._out.messages.append((avatar_id, message))

@@ -108,6 +108,7 @@ def session(
     for_staff: bool,
     verified: bool,
     on_behalf_filings: int = 0,
+    citizen_name: str | None = None,
 ) -> Json:
     """``counter_session``; staff also see whether the identity is verified and how
     often this account has filed on behalf of others (one person filing for many is
@@ -141,7 +142,13 @@ def session(
         "documents": [dict(d) for d in s.documents],
     }
     if for_staff:
-        payload["identity"] = {"verified": verified, "on_behalf_filings": on_behalf_filings}
+        payload["identity"] = {
+            "verified": verified,
+            "on_behalf_filings": on_behalf_filings,
+            # the display name the hall shows (the officer may not see the citizen's
+            # avatar yet when taking a counter over): None if they are not in the hall
+            "name": citizen_name,
+        }
     return payload
 
 

@@ -363,3 +363,42 @@ async def test_a_sign_in_that_lapses_while_the_console_is_open_is_renewed_over_i
         await page.click("#pause")
         await page.wait_for_selector("#counter[data-status=paused]")
         assert errors == []
+
+
+async def test_an_officer_taking_a_counter_from_a_bot_mid_service_sees_the_case_at_once(
+    tmp_path: Path,
+):
+    async with (
+        running_server(tmp_path / "data", counter_bots="always", max_speed_m_s=20.0) as server,
+        chromium() as browser,
+    ):
+        errors: list[str] = []
+        # D2 also serves KTP-EL: a supervisor holds it idle, so D1's bot serves the citizen.
+        supervisor = await server.join(HALL, await server.staff_token("supervisor"))
+        await supervisor.send(type="counter_open", counter_id="D2")
+        await supervisor.next("counter_state", lambda m: m["counter_id"] == "D2")
+        citizen = await server.join(HALL, await server.citizen_token(str(NIB_FORM["nik"]), "Siti"))
+        await citizen.send(type="ticket_take", service="KTP-EL")
+        ticket = await citizen.next("ticket")
+        called = await citizen.next("called")
+        assert called["counter"]["id"] == "D1"
+        await citizen.walk_to(tuple(called["counter"]["position"]))
+        await citizen.next("counter_session", lambda m: m["staffed_by"] == "bot")
+
+        page = await new_page(browser, LAPTOP, errors)
+        await page.goto(server.base + "/officer")
+        await sign_in(page, server, "petugas1")
+        await page.wait_for_selector("#counters button[data-counter=D1]:not([disabled])")
+        await page.click("#counters button[data-counter=D1]")
+        # The session handed over by the bot shows without a reload, and the next
+        # number cannot be called over it.
+        await page.wait_for_function(
+            "document.getElementById('session-number')?.textContent === "
+            + json.dumps(ticket["number"]),
+            timeout=15_000,
+        )
+        assert await page.text_content("#citizen-name") == "Siti"
+        await citizen.next("counter_session", lambda m: m["staffed_by"] == "officer")
+        assert errors == []
+        await citizen.close()
+        await supervisor.close()

@@ -199,7 +199,9 @@ function receive(msg: ServerMessage): void {
       break;
     }
     case "counter_session":
-      if (msg.counter_id !== counterId.value) break;
+      // A counter taken from a bot mid-service: the session comes before the reply
+      // to counter_open (which sets counterId), so the counter being opened counts.
+      if (msg.counter_id !== counterId.value && msg.counter_id !== opening) break;
       if (session.value?.session_id !== msg.session_id) {
         batch(() => {
           chat.value = [];
@@ -300,9 +302,21 @@ export async function refreshQueue(): Promise<void> {
   }
 }
 
+/** The counter whose counter_open waits for its reply (see receive, counter_session). */
+let opening: string | null = null;
+
 export async function openCounter(id: string, quiet = false): Promise<void> {
   const c = connection;
   if (!c) return;
+  if (counterId.value !== id) {
+    // another counter's session (if any) is not this one's
+    batch(() => {
+      session.value = null;
+      chat.value = [];
+      filed.value = null;
+    });
+  }
+  opening = id;
   try {
     const out = await c.request<"counter_state">({ type: "counter_open", counter_id: id });
     counterId.value = id;
@@ -315,7 +329,10 @@ export async function openCounter(id: string, quiet = false): Promise<void> {
       counterId.value = null;
       keep(COUNTER_KEY, null);
     }
+    if (counterId.value !== id && session.value?.counter_id === id) session.value = null;
     complain(err);
+  } finally {
+    if (opening === id) opening = null;
   }
 }
 
@@ -392,6 +409,7 @@ export function sendChat(text: string): void {
 /** The citizen's display name: the other member of the session's channel, or who spoke in it. */
 export function citizenName(): string | null {
   const s = session.value;
+  if (s?.identity?.name) return s.identity.name;
   const c = connection;
   if (!s?.channel || !c) return null;
   const me = c.view.me;

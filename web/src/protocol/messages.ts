@@ -132,7 +132,7 @@ export interface CounterSession {
   checklist: ChecklistItem[];
   on_behalf: { relationship: string; nik: string } | null;
   documents?: DocumentInfo[];
-  identity?: { verified: boolean; on_behalf_filings: number };
+  identity?: { verified: boolean; on_behalf_filings: number; name?: string | null };
   ref?: number;
 }
 
