@@ -233,7 +233,7 @@ def test_an_officer_takes_a_counter_from_a_bot_with_the_whole_case_the_channel_a
     case = world.last(budi, "counter_session")
     assert case["session_id"] == session["session_id"] and case["channel"] == session["channel"]
     assert case["form"]["nama_lengkap"] == "Siti Aminah"
-    assert case["identity"] == {"verified": True, "on_behalf_filings": 0}
+    assert case["identity"] == {"verified": True, "on_behalf_filings": 0, "name": "Siti"}
     # The bot offered no call; the officer brings one (the citizen is asked first).
     assert any(isinstance(c, CallOpened) and c.staff.kind == "officer" for c in batch.calls)
     assert not any(isinstance(c, CallStaffChanged) for c in batch.calls)
