@@ -216,6 +216,13 @@ async def test_lite_or_3d_follows_the_rules_and_is_remembered(tmp_path: Path) ->
         await page.goto(f"{server.base}/?mode=tour")
         await expect(stage).to_have_attribute("data-view", "tour", timeout=READY_MS)
         assert await page.get_by_role("button", name="Masuk dengan NIK").count() == 0
+        # As a spectator: no body standing at the entrance, and the whole hall in view
+        # (the four demo citizens wherever they walk), not the few around a guest.
+        await page.wait_for_function("hallDebug.role() === 'spectator'", timeout=READY_MS)
+        await page.wait_for_function(
+            "hallDebug.seen().filter((a) => a.id !== hallDebug.me()).length >= 4",
+            timeout=READY_MS,
+        )
         first = await page.screenshot()
         await page.wait_for_function(
             "() => { const p = hallDebug3d.project(30, 27, 2); return p.x !== window.__p0?.x; }",

@@ -7,7 +7,7 @@ import { api } from "../protocol/rest";
 
 export interface Auth {
   token: string;
-  role: "citizen" | "guest";
+  role: "citizen" | "guest" | "spectator";
   expires_at: number;
   name: string;
   elderly: boolean;
@@ -54,6 +54,15 @@ export async function guestToken(hall: string, name: string): Promise<Auth> {
     body: { display_name: name, role: "guest", hall },
   });
   return { token: out.token, role: "guest", expires_at: expiry(out.expires_at), name, elderly: false };
+}
+
+/** A display screen's token (the expo tour): a spectator has no body and sees the
+ * whole hall (protocol section 4.2); it is never kept on the device. */
+export async function spectatorToken(hall: string, name: string): Promise<Auth> {
+  const out = await api<TokenOut>("/api/v1/auth/guest/token", {
+    body: { display_name: name, role: "spectator", hall },
+  });
+  return { token: out.token, role: "spectator", expires_at: expiry(out.expires_at), name, elderly: false };
 }
 
 export async function requestCode(nik: string): Promise<{ nik: string; expires_in_s: number }> {

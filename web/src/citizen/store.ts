@@ -20,7 +20,7 @@ import { lang, pick, translate } from "../shared/i18n";
 import type { Point, Scene } from "../shared/scene";
 import { advance, pathLength, yawOf, type PathWalk } from "../shared/walking";
 import { alertCalled } from "./alerts";
-import { auth, guestToken, keep } from "./auth";
+import { auth, guestToken, keep, spectatorToken } from "./auth";
 import { T } from "./texts";
 import { offerSurvey } from "./trustStore";
 
@@ -225,6 +225,25 @@ export async function start(): Promise<void> {
   await sceneLoad;
 }
 
+const TOUR_NAME = "Layar tur";
+
+/** ?mode=tour (an expo screen): the hall as a spectator, which has no body in it and
+ * sees every avatar, not the few around a guest standing at the entrance; the
+ * visitor's own sign-in on this device is neither used nor replaced. */
+export async function startTour(): Promise<void> {
+  const wanted = new URLSearchParams(location.search).get("hall");
+  const halls = await api<HallInfo[]>("/api/v1/halls");
+  const info = halls.find((h) => h.id === wanted) ?? halls[0];
+  if (!info) return;
+  hall.value = info;
+  const sceneLoad = api<Scene>(info.scene_url).then((s) => {
+    scene.value = s;
+  });
+  auth.value = await spectatorToken(info.id, TOUR_NAME);
+  connectHall();
+  await sceneLoad;
+}
+
 export function connectHall(): void {
   const info = hall.value;
   if (!info) return;
@@ -244,7 +263,13 @@ export function connectHall(): void {
     },
     onStatus: (next, detail) => {
       status.value = next;
-      if (next === "signed_out" && auth.value?.role === "guest") {
+      if (next === "signed_out" && auth.value?.role === "spectator") {
+        // The tour's token lapsed (an expo screen runs all day): a new one.
+        void spectatorToken(info.id, TOUR_NAME).then((a) => {
+          auth.value = a;
+          connectHall();
+        });
+      } else if (next === "signed_out" && auth.value?.role === "guest") {
         // A guest whose token lapsed comes back as a new guest.
         keep(null);
         void guestToken(info.id, auth.value?.name ?? "Tamu").then((a) => {
@@ -472,4 +497,5 @@ function round(v: number): number {
   callStatus: () => activeLeg?.status ?? "none",
   seen: () => connection?.view.seen() ?? [],
   me: () => connection?.view.me ?? null,
+  role: () => connection?.welcome?.you.role ?? null,
 };
