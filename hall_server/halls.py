@@ -57,10 +57,10 @@ def load_hall_specs(settings: Settings) -> dict[str, HallSpec]:
     return specs
 
 
-def hall_rules(settings: Settings) -> HallRules:
+def hall_rules(settings: Settings, scene: Scene | None = None) -> HallRules:
     return HallRules(
         tick_hz=settings.tick_hz,
-        aoi_cell_m=settings.aoi_cell_m,
+        aoi_cell_m=aoi_cell_of(settings, scene),
         chat_radius_m=settings.chat_radius_m,
         resume_grace_s=settings.resume_grace_s,
         max_avatars=settings.limits.max_avatars_per_hall,
@@ -69,6 +69,19 @@ def hall_rules(settings: Settings) -> HallRules:
         spectator_max_avatars=settings.view_spectator_max_avatars,
         move=MoveRules(max_speed_m_s=settings.max_speed_m_s),
     )
+
+
+#: The area-of-interest cell of a scene that names none, metres.
+DEFAULT_AOI_CELL_M = 10.0
+
+
+def aoi_cell_of(settings: Settings, scene: Scene | None) -> float:
+    """The area-of-interest cell: the server's if set, else the scene's, else 10 m."""
+    if settings.aoi_cell_m is not None:
+        return settings.aoi_cell_m
+    if scene is not None and scene.aoi_cell_m is not None:
+        return scene.aoi_cell_m
+    return DEFAULT_AOI_CELL_M
 
 
 def build_runtime(
@@ -91,12 +104,12 @@ def build_runtime(
         bounds=scene.bounds,
         floor=spec.floor,
         spawns=[(s.position[0], s.position[1], s.yaw_deg) for s in scene.spawns],
-        rules=hall_rules(settings),
+        rules=hall_rules(settings, scene),
         new_token=new_token,
         welcome_extra={
             "scene": {"id": spec.scene_id, "url": f"/api/v1/halls/{spec.hall_id}/scene"},
             "tick_hz": settings.tick_hz,
-            "aoi_cell_m": settings.aoi_cell_m,
+            "aoi_cell_m": aoi_cell_of(settings, scene),
             "chat_radius_m": settings.chat_radius_m,
             "view_max_avatars": settings.view_max_avatars,
         },

@@ -86,7 +86,8 @@ class Settings:
     #: Simulation and send rate of the hall (snapshots per second).
     tick_hz: float = 20.0
     #: Side of an area-of-interest cell; a client sees its cell and the 8 around it.
-    aoi_cell_m: float = 10.0
+    #: None: the scene's own (``aoi_cell_m`` in the scene file), else 10 m.
+    aoi_cell_m: float | None = None
     #: Most other avatars one client is sent: the nearest in its area of interest, with
     #: hysteresis, always including the staff of its counter (docs/protocol.md section 6).
     view_max_avatars: int = 64
@@ -390,7 +391,8 @@ class Settings:
             )
         if not 0 < self.port < 65536:
             raise InvalidInput("HALL_PORT must be between 1 and 65535")
-        if self.aoi_cell_m <= 0 or self.chat_radius_m <= 0 or self.max_speed_m_s <= 0:
+        aoi = self.aoi_cell_m
+        if (aoi is not None and aoi <= 0) or self.chat_radius_m <= 0 or self.max_speed_m_s <= 0:
             raise InvalidInput("distances and speeds must be positive")
         if not 1 <= self.view_max_avatars <= 10000 or self.view_spectator_max_avatars < 0:
             raise InvalidInput(

@@ -236,6 +236,7 @@ def _build(data: Mapping[str, Any]) -> Scene:
             )
             for a in data.get("assets", [])
         ),
+        aoi_cell_m=float(data["aoi_cell_m"]) if "aoi_cell_m" in data else None,
     )
 
 

@@ -187,6 +187,9 @@ class Scene:
     zones: tuple[Zone, ...]
     portals: tuple[Portal, ...]
     assets: tuple[Asset, ...]
+    #: The side of an area-of-interest cell for this hall, metres (None: the server's
+    #: default, 10): larger in a small hall, so that a visitor sees across it.
+    aoi_cell_m: float | None = None
 
     def counter(self, counter_id: str) -> Counter:
         """The counter with this id; ``KeyError`` if there is none."""
