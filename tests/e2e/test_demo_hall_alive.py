@@ -15,7 +15,7 @@ async def test_a_guest_at_the_entrance_sees_the_clerks_of_both_wings(tmp_path: P
     async with running_server(tmp_path / "data", counter_bots="always") as server:
         guest = await server.join(HALL, await server.guest_token("Siti"))
         assert guest.welcome["aoi_cell_m"] == 20.0
-        x, y = guest.view[guest.welcome["you"]["id"]]
+        _x, y = guest.view[guest.welcome["you"]["id"]]
         assert y < 5.0  # at the entrance, 25 m and more from either row of counters
 
         def both_wings() -> bool:
