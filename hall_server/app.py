@@ -59,6 +59,7 @@ from hall_server.kpi_live import start_kpi
 from hall_server.metrics import Metrics
 from hall_server.openapi import describe_errors
 from hall_server.paths_api import paths_router
+from hall_server.request_guard import RequestGuard
 from hall_server.secrets import resolve_secret_key
 from hall_server.services_api import services_router
 from hall_server.settings import Settings
@@ -342,6 +343,8 @@ def create_app(settings: Settings) -> FastAPI:
     # Compress text answers. HTTP only: GZipMiddleware passes WebSockets through, and
     # the hall socket is served ahead of every middleware (HallApp.__call__).
     app.add_middleware(GZipMiddleware, minimum_size=1000, compresslevel=6)
+    # Outside the compression: a body too large or holding a NUL never reaches a route.
+    app.add_middleware(RequestGuard, max_body_bytes=settings.limits.max_body_bytes)
     install_api_docs(app)
     _install_error_handlers(app)
     _install_request_metrics(app)

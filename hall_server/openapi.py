@@ -59,7 +59,8 @@ ERRORS: dict[tuple[str, str], dict[int, str]] = {
     ("POST", "/api/v1/auth/citizen/code"): {
         **_BAD_BODY,
         422: "`invalid_nik`: the NIK is not valid (the message says why)",
-        429: "`rate_limited`: too many codes asked for this NIK; wait a few minutes",
+        429: "`rate_limited`: too many codes asked for this NIK, or from this address; "
+        "wait a few minutes (`Retry-After`)",
     },
     ("POST", "/api/v1/auth/citizen/token"): {
         **_BAD_BODY,
@@ -72,6 +73,7 @@ ERRORS: dict[tuple[str, str], dict[int, str]] = {
         **_BAD_BODY,
         401: "`bad_credentials`: wrong username or password",
         403: "`forbidden`: this account is disabled",
+        429: "`rate_limited`: too many sign-ins from this address; wait `Retry-After` seconds",
     },
     ("POST", "/api/v1/auth/guest/token"): {
         400: "`bad_json`, `too_large`, `bad_request` or `bad_value`: not a valid request",
@@ -259,6 +261,21 @@ def _json(model: type[BaseModel]) -> dict[str, Any]:
     return {"application/json": {"schema": {"$ref": _REF.format(model=model.__name__)}}}
 
 
+#: What hall_server/request_guard.py and the catch-all handler answer for any operation.
+_NUL = "`bad_value`: a NUL character in the path, the query or the body"
+_BODY = "`too_large`: the body is larger than `HALL_LIMIT_MAX_BODY_BYTES`"
+_INTERNAL = "`internal`: the server failed (a defect: it was logged)"
+
+
+def _with_guard(key: tuple[str, str], errors: dict[int, str]) -> dict[int, str]:
+    out = dict(errors)
+    out[400] = f"{out[400]}; or {_NUL}" if 400 in out else _NUL
+    if key[0] in ("POST", "PUT", "PATCH") and 413 not in out:
+        out[413] = _BODY
+    out.setdefault(500, _INTERNAL)
+    return out
+
+
 def describe_errors(schema: dict[str, Any]) -> dict[str, Any]:
     """Rewrite a FastAPI-generated OpenAPI ``schema`` in place (and return it)."""
     components = schema.setdefault("components", {}).setdefault("schemas", {})
@@ -268,7 +285,7 @@ def describe_errors(schema: dict[str, Any]) -> dict[str, Any]:
             key = (method.upper(), path)
             responses: dict[str, Any] = operation.setdefault("responses", {})
             responses.pop("422", None)  # FastAPI's HTTPValidationError: never answered
-            for status, description in sorted(ERRORS.get(key, {}).items()):
+            for status, description in sorted(_with_guard(key, ERRORS.get(key, {})).items()):
                 responses[str(status)] = {"description": description, "content": _json(ErrorBody)}
             for status, (description, model) in OTHER_BODIES.get(key, {}).items():
                 responses[str(status)] = {"description": description, "content": _json(model)}

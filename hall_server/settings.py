@@ -58,6 +58,20 @@ class Limits:
     complaints_per_hour: float = 6.0
     #: Burst allowance of the complaints' token bucket.
     complaint_burst: int = 5
+    #: Largest HTTP request body, bytes, but for the raw uploads (documents, complaint
+    #: photos), which have their own: a JSON body is read whole before a route runs.
+    max_body_bytes: int = 65536
+    #: Staff sign-ins (passwords) per minute per client address, sustained: password
+    #: guessing costs argon2 time the hall shares.
+    staff_signins_per_minute: float = 20.0
+    #: Burst allowance of the staff sign-ins' token bucket.
+    staff_signin_burst: int = 20
+    #: Citizens' one-time sign-in codes asked per hour per client address, sustained
+    #: (each is a text message to a phone with a real gateway).
+    sign_in_codes_per_hour: float = 60.0
+    #: Burst allowance of the sign-in codes' token bucket (a family signing in one
+    #: after another from one home network).
+    sign_in_code_burst: int = 20
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +397,19 @@ class Settings:
         if not (self.limits.path_requests_per_s > 0 and self.limits.path_burst >= 1):
             raise InvalidInput(
                 "HALL_LIMIT_PATH_REQUESTS_PER_S must be positive and HALL_LIMIT_PATH_BURST at least 1"
+            )
+        lim = self.limits
+        if lim.max_body_bytes < 1024:
+            raise InvalidInput("HALL_LIMIT_MAX_BODY_BYTES must be at least 1024")
+        if not (lim.staff_signins_per_minute > 0 and lim.staff_signin_burst >= 1):
+            raise InvalidInput(
+                "HALL_LIMIT_STAFF_SIGNINS_PER_MINUTE must be positive and "
+                "HALL_LIMIT_STAFF_SIGNIN_BURST at least 1"
+            )
+        if not (lim.sign_in_codes_per_hour > 0 and lim.sign_in_code_burst >= 1):
+            raise InvalidInput(
+                "HALL_LIMIT_SIGN_IN_CODES_PER_HOUR must be positive and "
+                "HALL_LIMIT_SIGN_IN_CODE_BURST at least 1"
             )
         if not (self.limits.complaints_per_hour > 0 and self.limits.complaint_burst >= 1):
             raise InvalidInput(

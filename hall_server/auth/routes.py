@@ -17,9 +17,11 @@ from typing import Any, Literal, TypeVar
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, Field, ValidationError
 
+from hall_server.address_limits import check_address_rate
 from hall_server.auth.service import AuthService
 from hall_server.auth.tokens import ROLES, Claims
 from hall_server.errors import AuthError, Forbidden, HallError, InvalidInput
+from hall_server.settings import Limits
 
 #: Largest sign-in request body accepted.
 MAX_BODY_BYTES = 4096
@@ -73,6 +75,10 @@ def auth_router() -> APIRouter:
         openapi_extra=_body_schema(CitizenCodeRequest),
     )
     async def citizen_code(request: Request) -> CodeSentResponse:
+        limits = _limits(request)
+        check_address_rate(
+            request, "sign-in code", limits.sign_in_codes_per_hour / 3600, limits.sign_in_code_burst
+        )
         body = await _parse(request, CitizenCodeRequest)
         sent = await _service(request).request_citizen_code(body.nik)
         return CodeSentResponse(sent=True, nik=sent.nik_masked, expires_in_s=sent.expires_in_s)
@@ -95,6 +101,13 @@ def auth_router() -> APIRouter:
         openapi_extra=_body_schema(StaffTokenRequest),
     )
     async def staff_token(request: Request) -> TokenResponse:
+        limits = _limits(request)
+        check_address_rate(
+            request,
+            "staff sign-in",
+            limits.staff_signins_per_minute / 60,
+            limits.staff_signin_burst,
+        )
         body = await _parse(request, StaffTokenRequest)
         token, claims = await _service(request).officer_token(
             body.username, body.password, hall=body.hall
@@ -112,6 +125,12 @@ def auth_router() -> APIRouter:
         return _token_response(token, claims)
 
     return router
+
+
+def _limits(request: Request) -> Limits:
+    """The server's limits (an app without settings, as in a test of these routes: the defaults)."""
+    settings = getattr(request.app.state, "settings", None)
+    return settings.limits if settings is not None else Limits()
 
 
 def require_role(*roles: str) -> Callable[[Request], Awaitable[Claims]]:
