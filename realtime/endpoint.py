@@ -170,6 +170,19 @@ def _has_lone_surrogate(value: object) -> bool:
     return False
 
 
+#: Refusals made before a message is parsed (docs/protocol.md section 8): their error
+#: still carries the message's ``seq`` as ``ref`` when it has one.
+_REFUSED_UNREAD = frozenset({"rate_limited", "too_large"})
+
+
+def _seq_of(text: str) -> object:
+    """The ``seq`` of a message refused unread, if it is a JSON object with one."""
+    try:
+        return parse_message(text).get("seq")
+    except HallError:
+        return None
+
+
 def _seq(msg: dict[str, Any]) -> int:
     seq = msg.get("seq", 0)
     if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < 2**53:
@@ -390,6 +403,8 @@ class Gateway:
                 else:
                     await handler(client, msg)
             except HallError as exc:
+                if ref is None and text is not None and exc.code in _REFUSED_UNREAD:
+                    ref = _seq_of(text)  # refused before it was read: still answer its seq
                 self._fail(client, exc, ref)
             except Exception:
                 log.exception("message handler failed")

@@ -86,6 +86,19 @@ async def test_a_flood_is_rate_limited_then_closed_as_abusive(server):
     assert errors and set(errors) == {"rate_limited"}
 
 
+async def test_a_message_refused_unread_still_names_its_sequence_number(server):
+    ws = await server.join(HALL, await server.guest_token("tamu"))
+    big = {"type": "chat", "text": "x" * 5000, "seq": 77}
+    await ws.send_raw(json.dumps(big))
+    error = await ws.next("error", lambda m: m["code"] == "too_large")
+    assert error["ref"] == 77
+    for i in range(120):  # past the bucket's burst: refused before being read
+        await ws.send_raw(json.dumps({"type": "ping", "t": i, "seq": 1000 + i}))
+    limited = await ws.next("error", lambda m: m["code"] == "rate_limited")
+    assert isinstance(limited["ref"], int) and limited["ref"] >= 1000
+    await ws.close()
+
+
 async def test_the_hall_keeps_serving_others_after_abuse(server):
     good = await server.join(HALL, await server.guest_token("baik"))
     bad = await server.join(HALL, await server.guest_token("nakal"))
