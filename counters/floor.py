@@ -836,7 +836,8 @@ class Floor:
         """``session_ended``, with the survey's one-time token when the service finished
         (served, filed, referred, rejected): only the citizen gets it, never the staff."""
         message = views.session_ended(session)
-        finished = session.outcome in SURVEYED_OUTCOMES
+        # A transfer is not a finished service: the survey comes after the one it went to.
+        finished = session.outcome in SURVEYED_OUTCOMES and session.reason != "transferred"
         if self._survey is not None and finished and not session.citizen_ref.startswith("sim:"):
             token = self._survey(session)
             if token is not None:

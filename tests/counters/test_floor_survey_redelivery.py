@@ -72,3 +72,19 @@ def test_a_kept_survey_lapses_after_a_day_and_a_connected_citizen_gets_it_at_onc
     other.do(budi, type="finish", counter_id="D2", outcome="served")
     assert other.last(siti, "session_ended")["survey_token"].startswith("survey-of-")
     assert "survey_token" not in other.last(budi, "session_ended")  # never the staff's copy
+
+
+def test_a_transfer_offers_no_survey_the_service_it_goes_to_will() -> None:
+    world = World(bots="never", survey=_survey)
+    budi = world.enter(officer())
+    world.do(budi, type="counter_open", counter_id="D2")
+    siti = world.enter(citizen())
+    world.do(siti, type="ticket_take", service="KK")
+    world.wait(0.5)
+    world.do(budi, type="call_next", counter_id="D2")
+    world.wait(0.5)
+    world.to_counter(siti)
+    world.do(budi, type="transfer", counter_id="D2", service="KTP-EL")
+    ended = world.last(siti, "session_ended")
+    assert (ended["outcome"], ended["reason"]) == ("referred", "transferred")
+    assert "survey_token" not in ended
