@@ -243,7 +243,13 @@ def create_app(settings: Settings) -> FastAPI:
                 log.debug("presence of hall %s saved: %d people", hall_id, saved)
 
         async def stop_hall(hall_id: str, lost: bool) -> None:
-            if not lost:  # the final flush: who is here, for the next owner
+            if not lost and not presence.kept:
+                log.info(
+                    "stopping hall %s; presence is kept only with Redis: "
+                    "people join afresh, with their tickets",
+                    hall_id,
+                )
+            elif not lost:  # the final flush: who is here, for the next owner
                 runtime = runtimes.get(hall_id)
                 try:
                     saved = await presence.save(runtime.hall) if runtime is not None else 0

@@ -79,6 +79,11 @@ class Presence:
 
             self._client = redis.from_url(url)
 
+    @property
+    def kept(self) -> bool:
+        """Whether presence outlives this process (there is a Redis to keep it in)."""
+        return self._client is not None
+
     @staticmethod
     def _key(hall_id: str) -> str:
         return f"hall:{hall_id}:presence"
