@@ -238,6 +238,18 @@ async def test_the_console_calls_a_given_number_recalls_parks_unparks_and_transf
         await second.send(type="ticket_take", service="KK")
         b = await second.next("ticket")
         await page.wait_for_selector(f"#queue tr[data-number='{b['number']}']", timeout=15_000)
+        # The queue stays inside its card, its Call buttons in view (they spilled out at
+        # 1366x768, and were hidden in English).
+        for _ in range(2):
+            inside = await page.evaluate(
+                """() => {
+                    const card = document.querySelector('#queue').getBoundingClientRect();
+                    const b = document.querySelector('#queue tbody button').getBoundingClientRect();
+                    return b.right <= card.right && b.left >= card.left;
+                }"""
+            )
+            assert inside
+            await page.click("#lang")
 
         # Out of order, with a reason: the second number first.
         await page.click(f"#queue tr[data-number='{b['number']}'] button")
@@ -399,6 +411,13 @@ async def test_an_officer_taking_a_counter_from_a_bot_mid_service_sees_the_case_
         )
         assert await page.text_content("#citizen-name") == "Siti"
         await citizen.next("counter_session", lambda m: m["staffed_by"] == "officer")
+        # In English, the catalogue follows: the transfer list names the services in English.
+        assert "Kartu Keluarga" in (await page.text_content("#transfer option[value=KK]") or "")
+        await page.click("#lang")
+        await page.wait_for_function(
+            "document.querySelector('#transfer option[value=KK]')?.textContent"
+            ".includes('Family card')"
+        )
         assert errors == []
         await citizen.close()
         await supervisor.close()

@@ -22,6 +22,9 @@ export function Queue() {
   const [calling, setCalling] = useState<QueueEntry | null>(null);
   const [reason, setReason] = useState("");
   const rows = queue.value;
+  // Columns only when some ticket has something to show in them: the card is narrow.
+  const anyPriority = rows.some((t) => t.priority !== "regular");
+  const anyAppointment = rows.some((t) => t.appointment_at);
   return (
     <section class="card" aria-labelledby="queue-title" id="queue">
       <h2 id="queue-title">
@@ -30,14 +33,15 @@ export function Queue() {
       {rows.length === 0 ? (
         <p class="hint">{translate(T, "queue_empty")}</p>
       ) : (
+        <div class="table-scroll">
         <table>
           <thead>
             <tr>
               <th scope="col">{translate(T, "number")}</th>
               <th scope="col">{translate(T, "service")}</th>
-              <th scope="col">{translate(T, "priority")}</th>
+              {anyPriority ? <th scope="col">{translate(T, "priority")}</th> : null}
               <th scope="col">{translate(T, "waited")}</th>
-              <th scope="col">{translate(T, "appointment")}</th>
+              {anyAppointment ? <th scope="col">{translate(T, "appointment")}</th> : null}
               <th scope="col">
                 <span class="sr-only">{translate(T, "actions")}</span>
               </th>
@@ -48,9 +52,11 @@ export function Queue() {
               <tr key={t.ticket_id} data-number={t.number}>
                 <td class="num">{t.number}</td>
                 <td>{t.service}</td>
-                <td>{t.priority === "regular" ? "" : translate(T, `prio_${t.priority}`)}</td>
+                {anyPriority ? (
+                  <td>{t.priority === "regular" ? "" : translate(T, `prio_${t.priority}`)}</td>
+                ) : null}
                 <td>{waited(t.waited_s)}</td>
-                <td>{clock(t.appointment_at)}</td>
+                {anyAppointment ? <td>{clock(t.appointment_at)}</td> : null}
                 <td>
                   <button
                     type="button"
@@ -68,6 +74,7 @@ export function Queue() {
             ))}
           </tbody>
         </table>
+        </div>
       )}
       {calling ? (
         <form

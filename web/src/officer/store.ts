@@ -2,7 +2,7 @@
 // the officer in the hall as an avatar), the counter it staffs, the queue
 // polled every few seconds and after every change, the counter session.
 
-import { batch, signal } from "@preact/signals";
+import { batch, effect, signal } from "@preact/signals";
 import { HallConnection, RequestError, type ConnectionStatus } from "../protocol/connection";
 import type {
   ApplicationFiled,
@@ -120,7 +120,11 @@ export async function start(): Promise<void> {
   const info = await findHall();
   hall.value = info;
   if (!info) return;
-  void loadServices().catch(complain);
+  // The catalogue (service names, form labels, the transfer list) in the page's
+  // language, again whenever the language changes.
+  effect(() => {
+    if (lang.value) void loadServices().catch(complain);
+  });
   const scene = await api<Scene>(info.scene_url);
   counters.value = scene.counters;
   if (staff.auth.value) connect();
