@@ -123,6 +123,8 @@ class HallSummary(BaseModel):
     connections: int
     #: this node runs the hall (counts are its own); False: another node does (counts 0)
     served_here: bool = True
+    #: where people reach the hall (HALL_PUBLIC_URL), for a QR code; None: not set
+    public_url: str | None = None
 
 
 class Announcement(BaseModel):
@@ -584,6 +586,7 @@ def _summary(request: Request, spec: HallSpec) -> HallSummary:
         scene_id=spec.scene_id,
         scene_url=f"/api/v1/halls/{spec.hall_id}/scene",
         websocket_url=f"{owner}{path}" if owner else path,
+        public_url=request.app.state.settings.public_url or None,
         avatars=bodies,
         connections=attached,
         served_here=runtime is not None,

@@ -17,6 +17,7 @@ import dataclasses
 import json
 import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -290,6 +291,10 @@ class Settings:
     #: Where clients reach this node's hall sockets (ws:// or wss://, no path), as given to
     #: clients sent here by another node; empty: "ws://<host>:<port>".
     node_url: str = ""
+    #: The address people use to reach the hall (http(s)://host[:port], no path), for what
+    #: points them at it: the board's QR code. Empty: the address the page was opened at
+    #: (which on an exhibitor's laptop is 127.0.0.1, unreachable from a visitor's phone).
+    public_url: str = ""
     #: A hall lease lasts this long unrenewed: the failover time after a node dies is at
     #: most about this plus one renewal interval.
     lease_ttl_s: float = 5.0
@@ -416,6 +421,10 @@ class Settings:
                 "HALL_LIMIT_COMPLAINTS_PER_HOUR must be positive and HALL_LIMIT_COMPLAINT_BURST"
                 " at least 1"
             )
+        if self.public_url and not re.fullmatch(
+            r"https?://[A-Za-z0-9.-]+(:\d{1,5})?", self.public_url
+        ):
+            raise InvalidInput("HALL_PUBLIC_URL must be http(s)://host[:port], without a path")
         if not 0 < self.port < 65536:
             raise InvalidInput("HALL_PORT must be between 1 and 65535")
         aoi = self.aoi_cell_m

@@ -22,12 +22,33 @@ if (window.speechSynthesis) {
 """
 
 
+#: A documentation address (RFC 5737): what visitors' phones would reach the hall at.
+PUBLIC = "http://192.0.2.10:8000"
+
+
+async def test_a_board_opened_at_a_local_address_shows_no_qr_code_it_would_mislead(
+    tmp_path: Path,
+):
+    async with running_server(tmp_path / "data") as server, chromium() as browser:
+        errors: list[str] = []
+        tv = await new_page(browser, TV, errors)
+        await tv.goto(server.base + "/board")  # http://127.0.0.1:<port>
+        await tv.wait_for_selector("#qr-missing")
+        assert await tv.locator(".qr svg").count() == 0
+        assert "HALL_PUBLIC_URL" in (await tv.text_content("#qr-missing") or "")
+        assert errors == []
+
+
 async def test_the_board_shows_calls_and_announcements_and_speaks_the_numbers(
     tmp_path: Path,
 ):
     async with (
         running_server(
-            tmp_path / "data", counter_bots="always", demo_citizens=16, demo_ticket_chance=0.9
+            tmp_path / "data",
+            counter_bots="always",
+            demo_citizens=16,
+            demo_ticket_chance=0.9,
+            public_url=PUBLIC,
         ) as server,
         chromium() as browser,
     ):
@@ -36,9 +57,9 @@ async def test_the_board_shows_calls_and_announcements_and_speaks_the_numbers(
         await tv.add_init_script(RECORD_SPEECH)
         await tv.goto(server.base + "/board")
         assert await tv.title() == "Nomor Antrean — Mal Pelayanan Publik Virtual"
-        # The QR code carries the hall's address.
+        # The QR code carries the hall's public address (HALL_PUBLIC_URL), not 127.0.0.1.
         label = await tv.get_attribute(".qr svg", "aria-label")
-        assert label is not None and f"{server.base}/?hall={HALL}" in label
+        assert label is not None and f"{PUBLIC}/?hall={HALL}" in label
         await tv.click("#sound")
         await tv.wait_for_selector("#sound[aria-pressed=true]")
 

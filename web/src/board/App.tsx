@@ -90,7 +90,11 @@ export function App() {
   }, [lang.value]);
   const info = hall.value;
   const b = board.value;
-  const url = info ? `${location.origin}/?hall=${encodeURIComponent(info.id)}` : "";
+  // The hall's public address when the server names one (HALL_PUBLIC_URL), else this
+  // page's own; a loopback one cannot be reached from a visitor's phone: no QR then.
+  const origin = info?.public_url || location.origin;
+  const local = !info?.public_url && /^(localhost|127\.|\[::1\])/.test(location.hostname);
+  const url = info && !local ? `${origin}/?hall=${encodeURIComponent(info.id)}` : "";
   const qr = useMemo(() => (url ? qrPath(url) : null), [url]);
   const rows = b?.now_serving ?? [];
   return (
@@ -169,6 +173,11 @@ export function App() {
               </svg>
               <p class="url">{url}</p>
             </section>
+          ) : null}
+          {info && local ? (
+            <p class="hint" id="qr-missing">
+              {translate(T, "qr_missing")}
+            </p>
           ) : null}
           {sound.value && !canSpeak() ? <p class="hint">{translate(T, "no_speech")}</p> : null}
           {lastCall.value ? (

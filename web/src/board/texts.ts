@@ -19,6 +19,10 @@ export const T: Table = {
   no_speech: { id: "Browser ini tidak dapat membacakan nomor; hanya bunyi.", en: "This browser cannot speak the numbers; chime only." },
   qr: { id: "Ambil nomor dari ponsel Anda", en: "Take a number from your phone" },
   qr_alt: { id: "Kode QR alamat aula: {url}", en: "QR code of the hall's address: {url}" },
+  qr_missing: {
+    id: "Kode QR tidak ditampilkan: layar ini membuka aula di alamat lokal. Atur HALL_PUBLIC_URL ke alamat yang dapat dijangkau ponsel pengunjung.",
+    en: "No QR code: this screen opened the hall at a local address. Set HALL_PUBLIC_URL to an address visitors' phones can reach.",
+  },
   updated: { id: "Diperbarui {time}", en: "Updated {time}" },
   last_call: { id: "Panggilan terakhir", en: "Last call" },
 };

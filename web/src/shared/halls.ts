@@ -8,6 +8,8 @@ export interface HallInfo {
   name: Bilingual;
   scene_url: string;
   websocket_url: string;
+  /** Where people reach the hall (HALL_PUBLIC_URL), for a QR code; null: not set. */
+  public_url?: string | null;
 }
 
 export async function findHall(): Promise<HallInfo | null> {
