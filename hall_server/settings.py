@@ -52,8 +52,9 @@ class Limits:
     max_chat_chars: int = 500
     #: Walking paths (``GET .../path``) per second per client address, sustained.
     path_requests_per_s: float = 1.0
-    #: Burst allowance of the path requests' token bucket.
-    path_burst: int = 20
+    #: Burst allowance of the path requests' token bucket: each search takes the tick's
+    #: core for tens of ms in a big hall (a burst of 20 delayed one tick by 0.84 s).
+    path_burst: int = 8
     #: Complaints filed per hour per client address, sustained (anyone may file one,
     #: signed in or not, so a flood would otherwise fill the database).
     complaints_per_hour: float = 6.0
