@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
+from avatars.names import clean_chat_text
 from counters.workdays import WorkCalendar
 from hall_server.errors import Conflict, InvalidInput
 
@@ -107,7 +108,9 @@ class Complaint:
 def _text(value: object, name: str, low: int, high: int) -> str:
     if not isinstance(value, str):
         raise InvalidInput(f"{name} must be text", code="bad_value")
-    text = value.strip()
+    # As chat text (docs/protocol.md 8.1): no control, bidi-override or invisible
+    # format characters, which would disguise a complaint in the public list.
+    text = clean_chat_text(value)
     if not low <= len(text) <= high:
         raise InvalidInput(f"{name} must be {low} to {high} characters", code="bad_value")
     return text

@@ -149,6 +149,18 @@ def test_bad_input() -> None:
         new(at(1), text="x" * 4001)
 
 
+def test_complaint_text_loses_controls_bidi_overrides_and_invisible_characters() -> None:
+    # What would disguise a complaint in the public list: an ANSI escape, a right-to-left
+    # override that reverses what follows, zero-width spaces; line breaks stay.
+    c = new(at(1), text="Petugas \x1b[31mmeminta\u202e uang\u200b\n untuk KTP")
+    assert c.text == "Petugas [31mmeminta uang\n untuk KTP"
+    with pytest.raises(InvalidInput) as info:  # nothing left but invisible characters
+        new(at(1), text="\u200b" * 20 + "\u202e" * 5)
+    assert info.value.code == "bad_value"
+    r = reply(new(at(1)), "Terima kasih\u202e, sudah", at(2))
+    assert r.note == "Terima kasih, sudah"
+
+
 def test_round_trip() -> None:
     c = new(at(1))
     act(c, "verify", "account:2", None, at(2))
