@@ -49,6 +49,85 @@ def sniff(data: bytes) -> str:
     )
 
 
+#: Most pixels an image may declare: a 108-megapixel phone camera's photo fits; a
+#: small file declaring 30000 x 30000 (a decompression bomb for the officer's or the
+#: supervisor's browser) does not.
+MAX_PIXELS = 110_000_000
+#: Longest side an image may declare.
+MAX_SIDE = 20_000
+
+
+def image_size(data: bytes, media_type: str) -> tuple[int, int] | None:
+    """(width, height) an image declares in its header, None if it cannot be read."""
+    if media_type == "image/png":
+        if len(data) >= 24 and data[12:16] == b"IHDR":
+            return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+        return None
+    if media_type == "image/jpeg":
+        return _jpeg_size(data)
+    if media_type == "image/webp":
+        return _webp_size(data)
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    at = 2
+    while at + 9 <= len(data):
+        if data[at] != 0xFF:
+            return None
+        marker = data[at + 1]
+        if marker == 0xFF:  # fill byte
+            at += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:  # no length
+            at += 2
+            continue
+        length = int.from_bytes(data[at + 2 : at + 4], "big")
+        # SOF0..SOF15 but DHT (C4), JPG (C8) and DAC (CC): the frame's size
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            height = int.from_bytes(data[at + 5 : at + 7], "big")
+            width = int.from_bytes(data[at + 7 : at + 9], "big")
+            return width, height
+        if marker == 0xDA or length < 2:  # the scan began before any frame header
+            return None
+        at += 2 + length
+    return None
+
+
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    chunk = data[12:16]
+    if chunk == b"VP8 " and len(data) >= 30:
+        return (
+            int.from_bytes(data[26:28], "little") & 0x3FFF,
+            int.from_bytes(data[28:30], "little") & 0x3FFF,
+        )
+    if chunk == b"VP8L" and len(data) >= 25:
+        bits = int.from_bytes(data[21:25], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    if chunk == b"VP8X" and len(data) >= 30:
+        return int.from_bytes(data[24:27], "little") + 1, int.from_bytes(data[27:30], "little") + 1
+    return None
+
+
+def check_image(data: bytes, media_type: str) -> None:
+    """Refuse an image whose size cannot be read or is beyond what a browser should decode."""
+    if not media_type.startswith("image/"):
+        return
+    size = image_size(data, media_type)
+    if size is None:
+        raise UnsupportedDocument(
+            "the image's size cannot be read from it (a damaged or unusual file)",
+            code="unsupported_document",
+        )
+    width, height = size
+    if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE and width * height <= MAX_PIXELS):
+        raise UnsupportedDocument(
+            f"the image is {width} x {height} pixels; at most {MAX_SIDE} on a side and "
+            f"{MAX_PIXELS // 1_000_000} megapixels are taken",
+            code="unsupported_document",
+        )
+
+
 def check_size(size: int, max_bytes: int) -> None:
     if size > max_bytes:
         raise DocumentTooLarge(f"the file is larger than {max_bytes} bytes", code="too_large")
@@ -78,6 +157,7 @@ def describe(document_id: str, requirement: str, data: bytes, max_bytes: int) ->
     """Check an uploaded file (size, then type by content) and describe it."""
     check_size(len(data), max_bytes)
     media_type = sniff(data)
+    check_image(data, media_type)
     return DocumentInfo(
         document_id, requirement, media_type, len(data), hashlib.sha256(data).hexdigest()
     )

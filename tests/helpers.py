@@ -88,3 +88,28 @@ def make_room_hall(*, wall: bool = True, **rules: object) -> Any:
         rules=HallRules(**rules),  # type: ignore[arg-type]
         new_token=lambda: f"tok{next(counter):04d}",
     )
+
+
+def png_header(width: int = 640, height: int = 480, pad: int = 200) -> bytes:
+    """The first bytes of a PNG declaring ``width`` x ``height`` (what the hall reads)."""
+    ihdr = width.to_bytes(4, "big") + height.to_bytes(4, "big") + b"\x08\x02\x00\x00\x00"
+    return b"\x89PNG\r\n\x1a\n" + (13).to_bytes(4, "big") + b"IHDR" + ihdr + bytes(4 + pad)
+
+
+def jpeg_header(width: int = 640, height: int = 480, pad: int = 200) -> bytes:
+    """The first bytes of a JFIF JPEG whose frame (SOF0) is ``width`` x ``height``."""
+    app0 = b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00"
+    sof0 = b"\xff\xc0\x00\x11\x08" + height.to_bytes(2, "big") + width.to_bytes(2, "big")
+    return b"\xff\xd8" + app0 + sof0 + b"\x03" + bytes(9 + pad)
+
+
+def webp_header(width: int = 640, height: int = 480, pad: int = 200) -> bytes:
+    """The first bytes of a lossless WebP (VP8L) of ``width`` x ``height``."""
+    bits = (width - 1) | ((height - 1) << 14)
+    return (
+        b"RIFF\x00\x00\x00\x00WEBPVP8L"
+        + bytes(4)
+        + b"\x2f"
+        + bits.to_bytes(4, "little")
+        + bytes(pad)
+    )

@@ -6,13 +6,20 @@ import hashlib
 
 import pytest
 
-from counters.documents import DocumentTooLarge, UnsupportedDocument, describe, sniff
+from counters.documents import (
+    DocumentTooLarge,
+    UnsupportedDocument,
+    describe,
+    image_size,
+    sniff,
+)
 from counters.ports import CallOpened
 from tests.counters.test_floor import NIB_FORM, World, citizen, guest, officer
+from tests.helpers import jpeg_header, png_header, webp_header
 
-JPEG = b"\xff\xd8\xff\xdb" + bytes(10)
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(10)
-WEBP = b"RIFF\x00\x00\x00\x00WEBPVP8L" + bytes(10)
+JPEG = jpeg_header(pad=10)
+PNG = png_header(pad=10)
+WEBP = webp_header(pad=10)
 PDF = b"%PDF-1.4\n" + bytes(10)
 
 
@@ -137,3 +144,33 @@ def test_the_officer_serving_the_session_and_supervisors_may_view_its_documents(
     assert not floor.may_view_documents(sid, "account:1", "citizen")
     world.do(budi, type="finish", counter_id="P1", outcome="served")
     assert not floor.may_view_documents(sid, "account:9", "officer")
+
+
+@pytest.mark.parametrize(
+    ("data", "media_type"),
+    [
+        (jpeg_header(4032, 3024), "image/jpeg"),
+        (png_header(4032, 3024), "image/png"),
+        (webp_header(4032, 3024), "image/webp"),
+    ],
+)
+def test_an_image_declares_its_size_and_a_phone_photo_is_taken(data: bytes, media_type: str):
+    assert image_size(data, media_type) == (4032, 3024)
+    assert describe("d", "ktp_el", data, max_bytes=1 << 20).media_type == media_type
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        png_header(30_000, 30_000),  # a few hundred bytes declaring 900 megapixels
+        jpeg_header(20_001, 10),  # a side too long
+        webp_header(16_000, 16_000),
+        png_header(0, 480),
+        b"\xff\xd8\xff\xda" + bytes(200),  # a scan before any frame header: no size
+        b"\x89PNG\r\n\x1a\n" + bytes(200),  # no IHDR where it must be
+    ],
+)
+def test_an_image_whose_size_is_unreadable_or_a_decompression_bomb_is_refused(data: bytes):
+    with pytest.raises(UnsupportedDocument) as info:
+        describe("d", "ktp_el", data, max_bytes=1 << 20)
+    assert info.value.code == "unsupported_document"

@@ -14,13 +14,13 @@ from sqlalchemy import text
 
 from hall_server.db import create_engine
 from tests.e2e.server import RunningServer, running_server
-from tests.helpers import NIB_FORM
+from tests.helpers import NIB_FORM, jpeg_header
 from tests.servers import free_port, fresh_postgres_database
 from tests.sims.support import API_KEYS, SECRET, SimProcess
 from tests.support.waiting import wait_until
 
 HALL = "mpp-kendari"
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200)
+JPEG = jpeg_header()
 PDF = b"%PDF-1.7\n" + bytes(200)
 SECRET_TEXT = "Petugas loket D1 meminta uang Rp50.000 untuk KTP"
 

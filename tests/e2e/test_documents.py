@@ -22,7 +22,7 @@ from hall_server.db import create_engine
 from hall_server.db.engine import make_sessionmaker
 from hall_server.document_store import SqlDocumentStore
 from tests.e2e.server import RunningServer, running_server
-from tests.helpers import NIB_FORM
+from tests.helpers import NIB_FORM, jpeg_header, png_header, webp_header
 from tests.servers import fresh_postgres_database
 from tests.support.client import HallClient
 
@@ -31,9 +31,9 @@ NIK = str(NIB_FORM["nik"])
 OTHER_NIK = "7371011708850002"
 FORM = {k: v for k, v in NIB_FORM.items() if k != "nik"}
 
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200)
-PNG = b"\x89PNG\r\n\x1a\n" + bytes(200)
-WEBP = b"RIFF\x10\x00\x00\x00WEBPVP8 " + bytes(200)
+JPEG = jpeg_header()
+PNG = png_header()
+WEBP = webp_header()
 PDF = b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(200)
 
 
