@@ -258,6 +258,16 @@ class BotClerk:
             }
         ]
 
+    def goodbye_idle(self) -> list[Said]:
+        return [
+            {
+                "id": "Sesi ini saya tutup karena tidak ada kegiatan. Silakan ambil nomor lagi"
+                " bila masih ada yang bisa dibantu.",
+                "en": "I am closing this session as nothing has happened for a while. Please"
+                " take a number again if there is anything else.",
+            }
+        ]
+
     def sign_in_needed(self) -> list[Said]:
         return [
             {

@@ -97,6 +97,9 @@ class FloorPolicy:
     recall_after_s: float = 90.0
     #: a called or served citizen gone from the hall this long ends with citizen_left (s)
     citizen_left_s: float = 60.0
+    #: a citizen at a bot's counter who does nothing this long (no form, document or
+    #: chat line) ends with citizen_left, reason idle: the counter goes on (s)
+    bot_idle_s: float = 300.0
     #: an officer whose connection dropped keeps the counter this long (s)
     officer_grace_s: float = 120.0
     #: appointments may be booked up to this far ahead (s)
@@ -149,6 +152,7 @@ class Floor:
         self._officers: dict[str, int] = {}  # counter id -> officer avatar
         self._channels: dict[str, str] = {}  # session id -> private channel
         self._absent_since: dict[str, float] = {}  # ticket id -> citizen gone since
+        self._active_at: dict[str, float] = {}  # session id -> the citizen's last action
         self._officer_gone_since: dict[str, float] = {}  # counter id -> officer gone since
         self._pins: dict[int, tuple[int, ...]] = {}  # citizen avatar -> staff always in view
         #: sessions whose citizen was offered a call (a person staffs them)
@@ -266,7 +270,16 @@ class Floor:
             "documents_show": self._documents_show,
             "on_behalf": self._on_behalf,
         }[command.name]
-        handler(avatar_id, ident, msg, now, ref)
+        try:
+            handler(avatar_id, ident, msg, now, ref)
+        finally:
+            self._touch(ident.subject, now)
+
+    def _touch(self, citizen_ref: str, now: float) -> None:
+        """The citizen did something: their counter session (if any) is not idle."""
+        session = self.desk.for_citizen(citizen_ref)
+        if session is not None:
+            self._active_at[session.session_id] = now
 
     # ------------------------------------------------------------- citizens
 
@@ -638,6 +651,7 @@ class Floor:
         self.engine.tick(now)
         self._watch_officers(now)
         self._watch_citizens(now)
+        self._watch_idle_bot_sessions(now)
         for cid in self._order:
             self._turn(self.counters[cid], now)
         self._absorb()
@@ -681,6 +695,25 @@ class Floor:
                 self.desk.end(session.session_id, "system:floor", "citizen_left", None, now)
                 self._role("system:floor", "system")
                 self._close_session(session)
+
+    def _watch_idle_bot_sessions(self, now: float) -> None:
+        """A citizen at a bot's counter who does nothing for ``bot_idle_s`` (nothing else
+        ends a guest's session who only asked) is said goodbye to and the session ends
+        with ``citizen_left``, reason ``idle``: the counter goes on with the next."""
+        for session in list(self.desk.sessions.values()):
+            if session.state != "open" or not session.by_bot:
+                continue
+            if session.citizen_ref.startswith("sim:"):
+                continue
+            last = max(session.started_at, self._active_at.get(session.session_id, 0.0))
+            if now - last < self.policy.bot_idle_s:
+                continue
+            self._active_at.pop(session.session_id, None)
+            self._bot_says(session, self.clerk.goodbye_idle())
+            self.engine.citizen_left(session.ticket_id, now)
+            self.desk.end(session.session_id, "system:floor", "citizen_left", "idle", now)
+            self._role("system:floor", "system")
+            self._close_session(session)
 
     def _watch_officers(self, now: float) -> None:
         """An officer's counter outlives their connection by ``officer_grace_s``; then a
@@ -939,6 +972,8 @@ class Floor:
         speaker = "citizen"
         if speaker_avatar != self.seat.avatar_of(session.citizen_ref):
             speaker = "officer"
+        else:
+            self._active_at[session_id] = now
         self.desk.say(session_id, speaker, text, now)
         self._out.sessions[session_id] = session
         if speaker == "citizen" and session.by_bot:

@@ -47,6 +47,7 @@ def floor_policy(settings: Settings) -> FloorPolicy:
         bots=settings.counter_bots,
         recall_after_s=settings.counter_recall_after_s,
         citizen_left_s=settings.counter_citizen_left_s,
+        bot_idle_s=settings.counter_bot_idle_s,
         officer_grace_s=settings.counter_officer_grace_s,
         sim_ticket_chance=settings.demo_ticket_chance,
     )

@@ -135,6 +135,9 @@ class Settings:
     #: A citizen called or served who is gone from the hall (left, or dropped and not
     #: back) this long ends with outcome citizen_left; the counter takes the next.
     counter_citizen_left_s: float = 60.0
+    #: A citizen at a bot's counter who does nothing (no form, document or chat line)
+    #: this long ends with citizen_left, reason idle; the counter takes the next.
+    counter_bot_idle_s: float = 300.0
     #: An officer whose connection dropped keeps the counter this long; then a bot
     #: takes it with its session (when bots are on duty), or it closes.
     counter_officer_grace_s: float = 120.0
@@ -454,6 +457,7 @@ class Settings:
                 self.counter_recall_after_s,
                 self.counter_no_show_s,
                 self.counter_citizen_left_s,
+                self.counter_bot_idle_s,
                 self.counter_officer_grace_s,
             )
             <= 0

@@ -88,3 +88,21 @@ def test_a_transfer_offers_no_survey_the_service_it_goes_to_will() -> None:
     ended = world.last(siti, "session_ended")
     assert (ended["outcome"], ended["reason"]) == ("referred", "transferred")
     assert "survey_token" not in ended
+
+
+def test_a_citizen_who_does_nothing_at_a_bots_counter_frees_it_after_the_idle_time() -> None:
+    world = World(bot_idle_s=300.0)
+    siti = world.enter(citizen())
+    world.do(siti, type="ticket_take", service="KK")
+    world.wait(0.5)
+    session = world.to_counter(siti)
+    assert session["staffed_by"] == "bot"
+    world.wait(200.0)
+    world.do(siti, type="form_update", fields={"nama_lengkap": "Siti"}, seq=2)  # a sign of life
+    world.wait(250.0)
+    assert not world.sent(siti, "session_ended")  # 250 s since the last action: still served
+    world.wait(60.0)
+    ended = world.last(siti, "session_ended")
+    assert (ended["outcome"], ended["reason"]) == ("citizen_left", "idle")
+    counter = world.floor.engine.counter(str(session["counter_id"]))
+    assert counter.ticket_id != session["ticket_id"]  # the counter went on
