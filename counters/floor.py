@@ -449,6 +449,19 @@ class Floor:
         if not isinstance(counter_id, str) or counter_id not in self.counters:
             raise NotFound("no such counter in this hall", code="unknown_counter")
         if name == "counter_open":
+            if actor.role is ActorRole.OFFICER:
+                # One officer, one counter: citizens called to a second would wait for
+                # someone who is serving at the first (supervisors cover several).
+                for cid, state in self.engine.counters_by_id().items():
+                    if (
+                        cid != counter_id
+                        and state.staffed_by == actor.ref
+                        and state.status is not CounterStatus.CLOSED
+                    ):
+                        raise Conflict(
+                            f"you staff counter {cid} already; close it first",
+                            code="already_staffing",
+                        )
             self._officer_takes(counter_id, avatar_id, actor, now)
         elif name == "counter_close":
             self._require_staff(counter_id, actor)

@@ -325,6 +325,10 @@ _TEXTS: dict[str, ErrorText] = {
         "Nomor antrean ini sedang dilayani di loket.",
         "This queue number is already being served at a counter.",
     ),
+    "already_staffing": _t(
+        "Anda sudah bertugas di loket lain. Tutup loket itu terlebih dahulu.",
+        "You already staff another counter. Close it first.",
+    ),
     "counter_busy": _t(
         "Loket masih menangani nomor antrean lain. Selesaikan, tunda, atau alihkan terlebih dahulu.",
         "The counter still holds another queue number. Finish, park or transfer it first.",

@@ -47,3 +47,16 @@ def test_a_colleague_cannot_operate_a_counter_they_do_not_staff(command: dict[st
     assert not [a for b in world.batches for a in b.applications]  # nothing filed
     assert not world.sent(ani, "application_filed")  # and no tracking code learnt
     assert (world.floor.engine.counter("P1"), len(world.sent(siti, "counter_session"))) == before
+
+
+def test_an_officer_staffs_one_counter_at_a_time_a_supervisor_several() -> None:
+    world = World(bots="never")
+    budi = world.enter(officer(9))
+    world.do(budi, type="counter_open", counter_id="D3")
+    assert world.refused(budi, type="counter_open", counter_id="D4") == "already_staffing"
+    world.do(budi, type="counter_open", counter_id="D3")  # the same counter again: fine
+    world.do(budi, type="counter_close", counter_id="D3")
+    world.do(budi, type="counter_open", counter_id="D4")  # after closing the first
+    sri = world.enter(officer(7, role="supervisor"))
+    world.do(sri, type="counter_open", counter_id="P1")
+    world.do(sri, type="counter_open", counter_id="P2")
